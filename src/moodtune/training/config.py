@@ -1,0 +1,146 @@
+"""The training run configuration: one dataclass, loaded from YAML, overridden from the CLI, and
+saved resolved in the run folder (``config.yaml``) so a run can be reproduced or resumed."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+from moodtune.errors import ConfigError
+
+
+@dataclass
+class AugmentConfig:
+    rotate_deg: float = 10.0
+    scale: float = 0.1
+    shift: float = 0.1
+    hflip: bool = True
+    brightness: float = 0.2
+    contrast: float = 0.2
+    erase_p: float = 0.25
+    erase_max_frac: float = 0.3
+
+
+@dataclass
+class TrainConfig:
+    name: str = "cnn48"
+    arch: str = "cnn"
+    arch_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Data: FER+ root in Microsoft's layout. "ferplus" trains on FER+ votes, "fer2013" on the
+    # original 7-class labels (reported, not shipped).
+    data: str = "../shared/data/ferplus"
+    labels: str = "ferplus"
+    targets: str = "votes"  # votes (vote distributions as soft targets) | majority (one-hot)
+    input_size: int = 48
+    mean: float = 0.5
+    std: float = 0.25
+    epochs: int = 40
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    warmup_epochs: float = 1.0
+    label_smoothing: float = 0.0
+    class_balance: str = "sqrt"  # none | sqrt | inverse: per-class loss weight ~ freq^-p
+    patience: int = 10
+    select_metric: str = "accuracy"  # valid metric that picks the best checkpoint
+    seed: int = 0
+    threads: int = 2
+    channels_last: bool = True
+    limit_train: int = 0  # >0: use only this many training images (smoke runs)
+    limit_valid: int = 0
+    out_dir: str = "runs"
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def validate(self) -> None:
+        choices = {
+            "labels": ("ferplus", "fer2013"),
+            "targets": ("votes", "majority"),
+            "class_balance": ("none", "sqrt", "inverse"),
+            "select_metric": ("accuracy", "macro_f1", "mood_accuracy", "loss"),
+        }
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, but got {getattr(self, key)!r}")
+        positive = ("epochs", "batch_size", "input_size", "threads")
+        for key in positive:
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key} must be >= 1, but got {getattr(self, key)}")
+        if not 0 < self.lr < 1:
+            raise ConfigError(f"lr must be in (0, 1), but got {self.lr}")
+        if self.labels == "fer2013" and self.targets == "votes":
+            raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def save(self, path: Path) -> None:
+        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+
+def _coerce(value: Any, typ: Any, key: str) -> Any:
+    if typ is bool and isinstance(value, str):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{key} must be true or false, but got {value!r}")
+    if typ in (int, float, str) and not isinstance(value, typ):
+        try:
+            return typ(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be {typ.__name__}, but got {value!r}") from None
+    if typ is int and isinstance(value, bool):
+        raise ConfigError(f"{key} must be an integer, but got {value!r}")
+    return value
+
+
+def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
+    hints = get_type_hints(type(obj))
+    for key, value in values.items():
+        if key not in hints:
+            known = ", ".join(prefix + k for k in hints)
+            raise ConfigError(f"unknown config key {prefix + key!r}; known keys: {known}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{prefix + key} must be a mapping, but got {value!r}")
+            _apply(current, value, prefix=f"{prefix}{key}.")
+        else:
+            setattr(obj, key, _coerce(value, hints[key], prefix + key))
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["epochs=5", "augment.hflip=false"]`` -> nested dict (values parsed as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} is not KEY=VALUE (e.g. epochs=5)")
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(raw)
+    return out
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    cfg = TrainConfig()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of keys, got {type(data).__name__}")
+        _apply(cfg, data)
+    if overrides:
+        _apply(cfg, overrides)
+    cfg.validate()
+    return cfg

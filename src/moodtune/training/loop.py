@@ -1,0 +1,270 @@
+"""Fit a model: AdamW with warm-up and cosine decay, class-weighted soft-target cross-entropy,
+validation every epoch, early stopping, checkpoints (``last.pt`` every epoch, ``best.pt`` on a
+better validation score) and ``--resume`` from ``last.pt``.
+
+A run folder holds ``config.yaml`` (resolved), ``metrics.json`` (history, best epoch, the best
+checkpoint's validation report), ``curves.png``, ``last.pt`` and ``best.pt``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
+from moodtune.errors import ConfigError
+from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
+from moodtune.training import data as tdata
+from moodtune.training.augment import augment, to_tensor
+from moodtune.training.config import TrainConfig, load_config
+from moodtune.training.nets import build_model
+
+console = Console(stderr=True)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    best_epoch: int
+    best_score: float
+    history: list[dict[str, Any]]
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of ``-sum_k w_k t_k log p_k``."""
+    return -(F.log_softmax(logits, dim=1) * targets * weights).sum(dim=1).mean()
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(total - warmup, 1)
+    return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def build(cfg: TrainConfig) -> torch.nn.Module:
+    return build_model(cfg.arch, num_classes=len(EMOTIONS), **cfg.arch_kwargs)
+
+
+def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def make_predict(model: torch.nn.Module, cfg: TrainConfig) -> Any:
+    def predict(images: np.ndarray) -> np.ndarray:
+        x = (to_tensor(torch.from_numpy(images)) - cfg.mean) / cfg.std
+        if cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.no_grad():
+            return torch.softmax(model(x), dim=1).numpy()
+
+    return predict
+
+
+def _score(report: dict[str, Any], metric: str, loss: float) -> float:
+    if metric == "loss":
+        return -loss
+    if metric == "mood_accuracy":
+        return float(report["mood"]["accuracy"])
+    return float(report[metric])
+
+
+def _plot(history: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ep = [h["epoch"] for h in history]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.plot(ep, [h["train_loss"] for h in history], label="train")
+    a.plot(ep, [h["valid_loss"] for h in history], label="valid")
+    a.set_xlabel("epoch")
+    a.set_ylabel("loss")
+    a.legend()
+    b.plot(ep, [h["valid_accuracy"] for h in history], label="valid accuracy (8 emotions)")
+    b.plot(ep, [h["valid_mood_accuracy"] for h in history], label="valid accuracy (3 moods)")
+    b.plot(ep, [h["valid_macro_f1"] for h in history], label="valid macro F1")
+    b.set_xlabel("epoch")
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def new_run_dir(cfg: TrainConfig) -> Path:
+    base = Path(cfg.out_dir) / cfg.name
+    if not base.exists():
+        return base
+    return Path(cfg.out_dir) / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, quiet: bool = False) -> RunResult:
+    """Train per ``cfg``; with ``resume``, continue the run in ``run_dir`` from ``last.pt``."""
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    run_dir = run_dir or new_run_dir(cfg)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg.save(run_dir / "config.yaml")
+
+    rng = np.random.default_rng(cfg.seed)
+    train = tdata.training_set(cfg, tdata.open_split(cfg, "train"), rng)
+    valid = tdata.open_split(cfg, "valid")
+    valid_rows = valid.labelled
+    if cfg.limit_valid:
+        valid_rows = valid_rows[: cfg.limit_valid]
+    weights = torch.from_numpy(tdata.class_weights(train.targets, cfg.class_balance))
+    valid_targets = torch.from_numpy(valid.targets[valid_rows])
+
+    model = build(cfg)
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
+    steps_per_epoch = math.ceil(len(train.rows) / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total_steps, warmup))
+
+    history: list[dict[str, Any]] = []
+    start_epoch, best_score, best_epoch, stale = 1, -math.inf, 0, 0
+    if resume:
+        ckpt_path = run_dir / "last.pt"
+        if not ckpt_path.is_file():
+            raise ConfigError(f"cannot resume: {ckpt_path} not found. Start the run without --resume.")
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        history = ckpt["history"]
+        start_epoch = ckpt["epoch"] + 1
+        best_score, best_epoch, stale = ckpt["best_score"], ckpt["best_epoch"], ckpt["stale"]
+        torch.set_rng_state(ckpt["torch_rng"])
+        # A resumed run may extend the schedule (more epochs): keep the step count, new total.
+        sched.lr_lambdas[0] = lambda s: lr_factor(s, total_steps, warmup)  # type: ignore[attr-defined]
+        if not quiet:
+            console.print(f"resuming {run_dir} at epoch {start_epoch} (best {best_score:.4f} at {best_epoch})")
+
+    gen = torch.Generator().manual_seed(cfg.seed + start_epoch)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+        epochs_task = progress.add_task("epochs", total=cfg.epochs, completed=start_epoch - 1, info="")
+        for epoch in range(start_epoch, cfg.epochs + 1):
+            if stale >= cfg.patience:
+                break
+            t0 = time.time()
+            model.train()
+            task = progress.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")
+            loss_sum, seen = 0.0, 0
+            for images, targets in tdata.batches(train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch):
+                x = augment(to_tensor(torch.from_numpy(images)), cfg.augment, gen)
+                x = (x - cfg.mean) / cfg.std
+                if cfg.channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                t = torch.from_numpy(targets)
+                if cfg.label_smoothing:
+                    t = t * (1 - cfg.label_smoothing) + cfg.label_smoothing / t.shape[1]
+                loss = soft_cross_entropy(model(x), t, weights)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                loss_sum += loss.item() * len(images)
+                seen += len(images)
+                progress.update(task, advance=1, info=f"loss {loss_sum / seen:.4f}")
+            progress.remove_task(task)
+            train_time = time.time() - t0
+
+            model.eval()
+            probs = predict_dataset(make_predict(model, cfg), valid, cfg.input_size, indices=valid_rows)
+            report = evaluate_probs(
+                probs, valid.labels[valid_rows], valid.classes, valid.level, EMOTIONS, DEFAULT_MOOD_GROUPS
+            )
+            vloss = float(-(torch.log(torch.from_numpy(probs).clamp_min(1e-8)) * valid_targets).sum(1).mean())
+            row = {
+                "epoch": epoch,
+                "lr": opt.param_groups[0]["lr"],
+                "train_loss": loss_sum / max(seen, 1),
+                "valid_loss": vloss,
+                "valid_accuracy": report["accuracy"],
+                "valid_macro_f1": report["macro_f1"],
+                "valid_mood_accuracy": report["mood"]["accuracy"],
+                "valid_mood_recall": report["mood"]["per_class_recall"],
+                "train_seconds": round(train_time, 1),
+            }
+            history.append(row)
+            score = _score(report, cfg.select_metric, vloss)
+            improved = score > best_score
+            if improved:
+                best_score, best_epoch, stale = score, epoch, 0
+                torch.save({"model": model.state_dict(), "epoch": epoch, "config": cfg.to_dict()}, run_dir / "best.pt")
+                (run_dir / "best_valid_report.json").write_text(json.dumps(report, indent=2) + "\n")
+            else:
+                stale += 1
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "epoch": epoch,
+                    "history": history,
+                    "best_score": best_score,
+                    "best_epoch": best_epoch,
+                    "stale": stale,
+                    "torch_rng": torch.get_rng_state(),
+                    "config": cfg.to_dict(),
+                },
+                run_dir / "last.pt",
+            )
+            metrics = {
+                "config": cfg.to_dict(),
+                "best_epoch": best_epoch,
+                "select_metric": cfg.select_metric,
+                "best_score": best_score,
+                "history": history,
+                "train_images": int(len(train.rows)),
+                "valid_images": int(len(valid_rows)),
+                "parameters": int(sum(p.numel() for p in model.parameters())),
+                "wall_seconds": round(sum(h["train_seconds"] for h in history), 1),
+            }
+            (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+            _plot(history, run_dir / "curves.png")
+            progress.update(
+                epochs_task,
+                advance=1,
+                info=f"valid acc {report['accuracy']:.4f} mood {report['mood']['accuracy']:.4f}"
+                + (" *" if improved else ""),
+            )
+            if not quiet:
+                console.print(
+                    f"epoch {epoch}: train loss {row['train_loss']:.4f} valid loss {vloss:.4f} "
+                    f"acc {report['accuracy']:.4f} f1 {report['macro_f1']:.4f} "
+                    f"mood {report['mood']['accuracy']:.4f} ({train_time:.0f}s)" + (" best" if improved else "")
+                )
+    return RunResult(run_dir=run_dir, best_epoch=best_epoch, best_score=best_score, history=history)
+
+
+def resume_run(run_dir: Path, overrides: dict[str, Any] | None = None, quiet: bool = False) -> RunResult:
+    cfg = load_config(run_dir / "config.yaml", overrides)
+    return fit(cfg, run_dir=run_dir, resume=True, quiet=quiet)

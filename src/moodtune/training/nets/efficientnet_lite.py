@@ -1,0 +1,1 @@
+"""EfficientNet-Lite0 (placeholder module; filled in by the transfer-learning study)."""

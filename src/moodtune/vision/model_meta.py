@@ -1,0 +1,103 @@
+"""One dataclass for a model's metadata, written by training and read by serving.
+
+It travels beside the ONNX file (``<model>.json``): labels, the grouping of emotions into moods,
+the input size and normalisation, version, training data and measured metrics. Serving never
+hard-codes any of these (the timm habit of one preprocessing config read by both sides).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moodtune.errors import ModelError
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    labels: tuple[str, ...]
+    mood_groups: dict[str, tuple[str, ...]]
+    input_size: int
+    mean: float
+    std: float
+    version: str
+    architecture: str = ""
+    channels: int = 1
+    color: str = "gray"
+    face_margin: float = 0.0
+    training_data: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    schema: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.labels:
+            raise ModelError("model metadata has no labels")
+        grouped = [lab for members in self.mood_groups.values() for lab in members]
+        unknown = sorted(set(grouped) - set(self.labels))
+        if unknown:
+            raise ModelError(f"mood groups name labels the model lacks: {unknown}")
+        if sorted(grouped) != sorted(self.labels):
+            raise ModelError(
+                f"mood groups must cover each label exactly once; labels {list(self.labels)}, "
+                f"grouped {grouped}"
+            )
+        if self.input_size < 8:
+            raise ModelError(f"input_size must be >= 8 pixels, but got {self.input_size}")
+        if self.std <= 0:
+            raise ModelError(f"std must be > 0, but got {self.std}")
+
+    @property
+    def moods(self) -> tuple[str, ...]:
+        return tuple(self.mood_groups)
+
+    def mood_matrix(self) -> np.ndarray:
+        """``(n_labels, n_moods)`` 0/1 matrix: emotion probabilities @ it = mood probabilities."""
+        m = np.zeros((len(self.labels), len(self.mood_groups)), dtype=np.float32)
+        for j, members in enumerate(self.mood_groups.values()):
+            for lab in members:
+                m[self.labels.index(lab), j] = 1.0
+        return m
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["labels"] = list(self.labels)
+        d["mood_groups"] = {k: list(v) for k, v in self.mood_groups.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelMeta:
+        try:
+            known = {f for f in cls.__dataclass_fields__}
+            args = {k: v for k, v in d.items() if k in known}
+            args["labels"] = tuple(args["labels"])
+            args["mood_groups"] = {k: tuple(v) for k, v in args["mood_groups"].items()}
+            return cls(**args)
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"model metadata is incomplete or malformed: {exc}") from None
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> ModelMeta:
+        if not path.is_file():
+            raise ModelError(
+                f"model metadata not found: {path}. A model file needs its .json beside it "
+                "(written by `moodtune export`)."
+            )
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"model metadata {path} is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+
+def meta_path_for(model_path: Path) -> Path:
+    return model_path.with_suffix(".json")
