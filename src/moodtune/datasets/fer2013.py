@@ -40,9 +40,7 @@ def open_fer2013(root: str | Path, split: Split = "test") -> FaceDataset:
         reader = csv.DictReader(fh)
         need = {"image", "usage", "fer2013_label"}
         if reader.fieldnames is None or not need <= set(reader.fieldnames):
-            raise DatasetError(
-                f"{labels_csv}: expected columns {sorted(need)}, but got {reader.fieldnames}"
-            )
+            raise DatasetError(f"{labels_csv}: expected columns {sorted(need)}, but got {reader.fieldnames}")
         for lineno, row in enumerate(reader, start=2):
             if row["usage"] != usage:
                 continue

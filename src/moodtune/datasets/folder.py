@@ -7,6 +7,7 @@ folders then count for their mood); otherwise at emotion level.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -36,7 +37,9 @@ def open_folder(root: str | Path) -> FaceDataset:
                 f"one of: {', '.join(known_label_words())}"
             )
         mapped[d] = label
-    level = "mood" if any(kind == "mood" for kind, _ in mapped.values()) else "emotion"
+    level: Literal["emotion", "mood"] = (
+        "mood" if any(kind == "mood" for kind, _ in mapped.values()) else "emotion"
+    )
     classes = MOODS if level == "mood" else EMOTIONS
 
     paths: list[Path] = []
@@ -49,10 +52,8 @@ def open_folder(root: str | Path) -> FaceDataset:
                 f"class folder {d} holds no images ({', '.join(IMAGE_SUFFIXES)}). Add images or "
                 "remove the folder."
             )
-        if level == "mood":
-            cls = name if kind == "mood" else _mood_of(name)
-        else:
-            cls = name
+        # At mood level an emotion folder counts for its mood.
+        cls = name if level == "emotion" or kind == "mood" else _mood_of(name)
         target = np.zeros(len(EMOTIONS), dtype=np.float32)
         if kind == "emotion":
             target[EMOTIONS.index(name)] = 1.0

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from moodtune.datasets.base import FaceDataset
-from moodtune.evaluation.metrics import classification_report
 from moodtune.errors import DatasetError
+from moodtune.evaluation.metrics import classification_report
 
 
 def mood_matrix(labels: Sequence[str], mood_groups: Mapping[str, Sequence[str]]) -> np.ndarray:

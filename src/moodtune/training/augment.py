@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from moodtune.training.config import AugmentConfig
 
 
-def to_tensor(images_u8: "torch.Tensor") -> torch.Tensor:
+def to_tensor(images_u8: torch.Tensor) -> torch.Tensor:
     """``(B, H, W)`` uint8 -> ``(B, 1, H, W)`` float in [0, 1]."""
     return images_u8.unsqueeze(1).float().div_(255.0)
 
@@ -29,9 +29,7 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
     tx, ty = uniform(-cfg.shift, cfg.shift) * 2, uniform(-cfg.shift, cfg.shift) * 2
     flip = (torch.rand(b, generator=generator) < 0.5).float() * 2 - 1 if cfg.hflip else torch.ones(b)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack(
-        [torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1
-    )
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 

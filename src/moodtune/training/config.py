@@ -64,7 +64,9 @@ class TrainConfig:
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
-                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, but got {getattr(self, key)!r}")
+                raise ConfigError(
+                    f"{key} must be one of {', '.join(allowed)}, but got {getattr(self, key)!r}"
+                )
         positive = ("epochs", "batch_size", "input_size", "threads")
         for key in positive:
             if getattr(self, key) < 1:

@@ -19,7 +19,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ConfigError
@@ -57,7 +64,8 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
 
 
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for p in model.parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
@@ -113,7 +121,9 @@ def new_run_dir(cfg: TrainConfig) -> Path:
     return Path(cfg.out_dir) / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, quiet: bool = False) -> RunResult:
+def fit(
+    cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, quiet: bool = False
+) -> RunResult:
     """Train per ``cfg``; with ``resume``, continue the run in ``run_dir`` from ``last.pt``."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -132,7 +142,7 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
 
     model = build(cfg)
     if cfg.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
     steps_per_epoch = math.ceil(len(train.rows) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -154,9 +164,11 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
         best_score, best_epoch, stale = ckpt["best_score"], ckpt["best_epoch"], ckpt["stale"]
         torch.set_rng_state(ckpt["torch_rng"])
         # A resumed run may extend the schedule (more epochs): keep the step count, new total.
-        sched.lr_lambdas[0] = lambda s: lr_factor(s, total_steps, warmup)  # type: ignore[attr-defined]
+        sched.lr_lambdas[0] = lambda s: lr_factor(s, total_steps, warmup)
         if not quiet:
-            console.print(f"resuming {run_dir} at epoch {start_epoch} (best {best_score:.4f} at {best_epoch})")
+            console.print(
+                f"resuming {run_dir} at epoch {start_epoch} (best {best_score:.4f} at {best_epoch})"
+            )
 
     gen = torch.Generator().manual_seed(cfg.seed + start_epoch)
     columns = (
@@ -177,7 +189,9 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
             model.train()
             task = progress.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")
             loss_sum, seen = 0.0, 0
-            for images, targets in tdata.batches(train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch):
+            for images, targets in tdata.batches(
+                train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch
+            ):
                 x = augment(to_tensor(torch.from_numpy(images)), cfg.augment, gen)
                 x = (x - cfg.mean) / cfg.std
                 if cfg.channels_last:
@@ -218,7 +232,10 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
             improved = score > best_score
             if improved:
                 best_score, best_epoch, stale = score, epoch, 0
-                torch.save({"model": model.state_dict(), "epoch": epoch, "config": cfg.to_dict()}, run_dir / "best.pt")
+                torch.save(
+                    {"model": model.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
+                    run_dir / "best.pt",
+                )
                 (run_dir / "best_valid_report.json").write_text(json.dumps(report, indent=2) + "\n")
             else:
                 stale += 1
@@ -243,8 +260,8 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
                 "select_metric": cfg.select_metric,
                 "best_score": best_score,
                 "history": history,
-                "train_images": int(len(train.rows)),
-                "valid_images": int(len(valid_rows)),
+                "train_images": len(train.rows),
+                "valid_images": len(valid_rows),
                 "parameters": int(sum(p.numel() for p in model.parameters())),
                 "wall_seconds": round(sum(h["train_seconds"] for h in history), 1),
             }
@@ -260,7 +277,8 @@ def fit(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, qui
                 console.print(
                     f"epoch {epoch}: train loss {row['train_loss']:.4f} valid loss {vloss:.4f} "
                     f"acc {report['accuracy']:.4f} f1 {report['macro_f1']:.4f} "
-                    f"mood {report['mood']['accuracy']:.4f} ({train_time:.0f}s)" + (" best" if improved else "")
+                    f"mood {report['mood']['accuracy']:.4f} ({train_time:.0f}s)"
+                    + (" best" if improved else "")
                 )
     return RunResult(run_dir=run_dir, best_epoch=best_epoch, best_score=best_score, history=history)
 

@@ -53,7 +53,9 @@ class CompactCNN(nn.Module):
 
 
 @register("cnn")
-def cnn(num_classes: int = 8, widths: Sequence[int] = (32, 64, 128, 256), dropout: float = 0.3, **_: object) -> nn.Module:
+def cnn(
+    num_classes: int = 8, widths: Sequence[int] = (32, 64, 128, 256), dropout: float = 0.3, **_: object
+) -> nn.Module:
     return CompactCNN(num_classes=num_classes, widths=widths, dropout=dropout)
 
 

