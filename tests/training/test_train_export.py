@@ -70,3 +70,13 @@ def test_export_checks_itself_and_serving_reads_it(trained, ferplus_tree: Path, 
     probs = clf.predict_proba(np.zeros((3, 48, 48), np.uint8))
     assert probs.shape == (3, 8)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_export_records_measured_metrics(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "emotion.onnx"
+    meta = export_run(trained.run_dir, out, data=str(ferplus_tree)).meta
+    test = meta.metrics["ferplus_test"]
+    assert test["n"] == 32 - 32 // 5
+    assert 0.0 <= test["accuracy"] <= 1.0
+    assert set(test["mood_recall"]) == {"negative", "neutral", "positive"}

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from moodtune import __version__
-from moodtune.datasets import open_ferplus
+from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ConfigError, ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
@@ -66,13 +66,38 @@ def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, A
     return model, cfg
 
 
+def _evaluate(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
+    probs = predict_dataset(clf.predict_proba, dataset, clf.meta.input_size)
+    labels = dataset.labels[dataset.labelled]
+    return evaluate_probs(probs, labels, dataset.classes, dataset.level, clf.meta.labels, clf.meta.mood_groups)
+
+
 def _valid_accuracy(clf: EmotionClassifier, data: str) -> float:
-    valid = open_ferplus(data, "valid")
-    probs = predict_dataset(clf.predict_proba, valid, clf.meta.input_size)
-    rep = evaluate_probs(
-        probs, valid.labels[valid.labelled], valid.classes, valid.level, clf.meta.labels, clf.meta.mood_groups
-    )
-    return float(rep["accuracy"])
+    return float(_evaluate(clf, open_ferplus(data, "valid"))["accuracy"])
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    mood = report["mood"]
+    return {
+        "n": report["n"],
+        "accuracy": round(report["accuracy"], 4),
+        "macro_f1": round(report["macro_f1"], 4),
+        "mood_accuracy": round(mood["accuracy"], 4),
+        "mood_recall": {k: round(v, 4) for k, v in mood["per_class_recall"].items()},
+    }
+
+
+def measured_metrics(model_path: Path, data: str) -> dict[str, Any]:
+    """The exported model's figures on FER+ Valid and Test (majority labels) and, where the
+    labels file exists, FER2013 PrivateTest, as stored in its metadata."""
+    clf = EmotionClassifier(model_path)
+    out = {
+        "ferplus_valid": _summary(_evaluate(clf, open_ferplus(data, "valid"))),
+        "ferplus_test": _summary(_evaluate(clf, open_ferplus(data, "test"))),
+    }
+    if (Path(data) / "fer2013_labels.csv").is_file():
+        out["fer2013_privatetest"] = _summary(_evaluate(clf, open_fer2013(data, "test")))
+    return out
 
 
 def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 512) -> None:
@@ -125,15 +150,17 @@ def export_run(
     wrapped = _WithSoftmax(model).eval()
     float_path = out_path if not quantized else out_path.with_name(out_path.stem + ".float.onnx")
     dummy = torch.zeros(1, 1, size, size)
+    # The torch.export-based exporter (the default since torch 2.9); batch size stays dynamic.
     torch.onnx.export(
         wrapped,
         (dummy,),
         str(float_path),
         input_names=["input"],
         output_names=["probabilities"],
-        dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}},
-        opset_version=17,
-        dynamo=False,
+        dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
+        opset_version=18,
+        dynamo=True,
+        verbose=False,
     )
     onnx.checker.check_model(onnx.load(str(float_path)))
 
@@ -187,6 +214,7 @@ def export_run(
         meta = replace(meta, metrics={**meta.metrics, "quantized": "int8 static QDQ"})
         float_path.unlink()
         meta_path_for(float_path).unlink()
-    meta = replace(meta, metrics={**meta.metrics, "export_checks": checks})
+    measured = measured_metrics(out_path, data)
+    meta = replace(meta, metrics={**meta.metrics, **measured, "export_checks": checks})
     meta.save(meta_path_for(out_path))
     return ExportResult(model_path=out_path, meta=meta, checks=checks)
