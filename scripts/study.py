@@ -80,9 +80,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in table:
         print(
-            f"| {r['row']} | {100 * r['valid_accuracy']:.1f}% | {100 * r['valid_mood_accuracy']:.1f}% | "
-            f"{100 * r['valid_negative_recall']:.1f}% | {r['parameters'] / 1e6:.2f}M | {r['latency_ms']:.2f} | "
-            f"{r['train_wall_s']:.0f} |"
+            f"| {r['row']} | {100 * r['valid_accuracy']:.1f}% | {100 * r['valid_mood_accuracy']:.1f}% "
+            f"| {100 * r['valid_negative_recall']:.1f}% | {r['parameters'] / 1e6:.2f}M "
+            f"| {r['latency_ms']:.2f} | {r['train_wall_s']:.0f} |"
         )
 
 

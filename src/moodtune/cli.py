@@ -60,6 +60,9 @@ def train(
     data: Annotated[str | None, typer.Option(help="FER+ folder in Microsoft's layout")] = None,
     out_dir: Annotated[str | None, typer.Option(help="where run folders go")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+    stop_after: Annotated[
+        int | None, typer.Option(help="stop (checkpointed) after N epochs; continue later with --resume")
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="any config key: KEY=VALUE")] = None,
 ) -> None:
     """Train an emotion model; CLI options override the config file."""
@@ -83,7 +86,10 @@ def train(
             "threads": threads,
         }
         overrides.update({k: v for k, v in named.items() if v is not None})
-        result = resume_run(resume, overrides) if resume else fit(load_config(config, overrides))
+        if resume is not None:
+            result = resume_run(resume, overrides, stop_after=stop_after)
+        else:
+            result = fit(load_config(config, overrides), stop_after=stop_after)
         out.print(
             f"run folder: {result.run_dir}  best epoch {result.best_epoch}  "
             f"best valid score {result.best_score:.4f}"
@@ -110,6 +116,23 @@ def export(
         result = export_run(run, out_path, data=data, quantized=quantize)
         out.print(f"wrote {result.model_path} ({result.model_path.stat().st_size / 1e6:.2f} MB)")
         out.print(json.dumps(result.checks, indent=2))
+
+    _run(go)
+
+
+@app.command()
+def pack(
+    data: Annotated[Path, typer.Argument(help="FER+ folder in Microsoft's layout")],
+    out_path: Annotated[Path, typer.Option("--out", help="the .npz to write")] = Path(".pack/ferplus.npz"),
+) -> None:
+    """Pack FER+ (pixels, votes, FER2013 labels) into one .npz, for a machine without ../shared
+    (a lent GPU): train there with `--data .pack/ferplus.npz`. Never commit the pack."""
+
+    def go() -> None:
+        from moodtune.datasets.packed import pack_ferplus
+
+        written = pack_ferplus(data, out_path)
+        out.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
     _run(go)
 

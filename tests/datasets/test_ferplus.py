@@ -96,3 +96,29 @@ def test_unreadable_image_names_the_file(ferplus_tree: Path) -> None:
 def test_real_ferplus_majority_counts(real_ferplus: Path) -> None:
     assert len(open_ferplus(real_ferplus, "test").labelled) == 3064
     assert len(open_ferplus(real_ferplus, "valid").labelled) == 3067
+
+
+def test_pack_reads_like_the_folder_tree(ferplus_tree: Path, tmp_path: Path) -> None:
+    from moodtune.datasets.packed import pack_ferplus
+
+    rows = ["image,usage,fer2013_label"] + [f"fer{i:07d}.png,PrivateTest,happy" for i in range(5)]
+    (ferplus_tree / "fer2013_labels.csv").write_text("\n".join(rows) + "\n")
+    pack = pack_ferplus(ferplus_tree, tmp_path / "p" / "ferplus.npz")
+    for split in ("train", "valid", "test"):
+        tree, packed = open_ferplus(ferplus_tree, split), open_ferplus(pack, split)
+        np.testing.assert_array_equal(tree.labels, packed.labels)
+        np.testing.assert_array_equal(tree.targets, packed.targets)
+        a, _ = next(tree.iter_batches(8, 64))
+        b, _ = next(packed.iter_batches(8, 64))
+        np.testing.assert_array_equal(a, b)
+    fer = open_dataset(f"fer2013:{pack}", "test")
+    assert len(fer) == 5 and set(fer.labels.tolist()) == {fer.classes.index("happiness")}
+
+
+def test_not_a_pack_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "x.npz"
+    np.savez(bad, a=np.zeros(3))
+    with pytest.raises(DatasetError, match="not a moodtune pack"):
+        open_ferplus(bad, "test")
+    with pytest.raises(DatasetError, match="moodtune pack"):
+        open_ferplus(tmp_path / "none.npz", "test")

@@ -59,6 +59,21 @@ def test_resume_continues_where_it_stopped(trained) -> None:
 
 
 @pytest.mark.slow
+def test_stopped_and_resumed_run_equals_an_uninterrupted_one(
+    trained, ferplus_tree: Path, tmp_path: Path
+) -> None:
+    cfg = _cfg(ferplus_tree, tmp_path / "split")
+    first = fit(cfg, run_dir=tmp_path / "split" / "run", quiet=True, stop_after=2)
+    assert [h["epoch"] for h in first.history] == [1, 2]
+    second = resume_run(first.run_dir, quiet=True)
+
+    def strip(h: dict) -> dict:
+        return {k: v for k, v in h.items() if k != "train_seconds"}
+
+    assert [strip(h) for h in second.history] == [strip(h) for h in trained.history]
+
+
+@pytest.mark.slow
 def test_export_checks_itself_and_serving_reads_it(trained, ferplus_tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "model" / "emotion.onnx"
     result = export_run(trained.run_dir, out, data=str(ferplus_tree))

@@ -36,9 +36,14 @@ class FaceDataset:
     labels: np.ndarray
     targets: np.ndarray
     extra: dict[str, str] = field(default_factory=dict)
+    # Pixels held in memory (a packed data set, see ``moodtune.datasets.packed``); ``paths`` then
+    # only name the images.
+    pixels: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.paths)
+        if self.pixels is not None and (self.pixels.ndim != 3 or self.pixels.shape[0] != n):
+            raise ValueError(f"pixels must have shape ({n}, H, W), but got {self.pixels.shape}")
         if self.labels.shape != (n,):
             raise ValueError(f"labels must have shape ({n},), but got {self.labels.shape}")
         if self.targets.ndim != 2 or self.targets.shape[0] != n:
@@ -63,6 +68,7 @@ class FaceDataset:
             labels=self.labels[idx],
             targets=self.targets[idx],
             extra=dict(self.extra),
+            pixels=None if self.pixels is None else self.pixels[idx],
         )
 
     def class_counts(self) -> dict[str, int]:
@@ -71,6 +77,8 @@ class FaceDataset:
 
     def read(self, index: int, size: int) -> np.ndarray:
         """One image as ``uint8`` grayscale ``(size, size)``."""
+        if self.pixels is not None:
+            return fit_square(self.pixels[index], size)
         return read_gray(self.paths[index], size)
 
     def iter_batches(
@@ -84,7 +92,7 @@ class FaceDataset:
             rows = order[start : start + batch_size]
             batch = np.empty((len(rows), size, size), dtype=np.uint8)
             for j, i in enumerate(rows):
-                batch[j] = read_gray(self.paths[i], size)
+                batch[j] = self.read(int(i), size)
             yield batch, rows
 
 
@@ -100,6 +108,11 @@ def read_gray(path: Path, size: int) -> np.ndarray:
             f"cannot decode image {path} ({data.size} bytes): expected a PNG, JPEG, WebP or BMP "
             "file. Remove or replace it."
         )
+    return fit_square(image, size)
+
+
+def fit_square(image: np.ndarray, size: int) -> np.ndarray:
+    """Centre-crop a grayscale image to a square and resize it to ``size`` x ``size``."""
     h, w = image.shape
     if h != w:
         side = min(h, w)

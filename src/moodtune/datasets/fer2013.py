@@ -23,6 +23,10 @@ CLASSES: tuple[str, ...] = tuple(fer2013_to_emotion(c) for c in FER2013_CLASSES)
 
 
 def open_fer2013(root: str | Path, split: Split = "test") -> FaceDataset:
+    from moodtune.datasets.packed import is_pack, open_packed_fer2013
+
+    if is_pack(root):
+        return open_packed_fer2013(root, split)
     root = require_dir(Path(root), "FER+ folder")
     labels_csv = root / "fer2013_labels.csv"
     if not labels_csv.is_file():

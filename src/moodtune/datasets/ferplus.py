@@ -87,7 +87,12 @@ def vote_targets(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def open_ferplus(root: str | Path, split: Split = "test") -> FaceDataset:
-    """Open one FER+ split; evaluation labels are the majority labels."""
+    """Open one FER+ split (a folder tree, or a ``.npz`` pack); evaluation labels are the
+    majority labels."""
+    from moodtune.datasets.packed import is_pack, open_packed_ferplus
+
+    if is_pack(root):
+        return open_packed_ferplus(root, split)
     folder = split_folder(Path(root), split)
     names, votes = read_votes(folder / "label.csv")
     present = {p.name for p in folder.iterdir()}

@@ -30,12 +30,13 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
     flip = (torch.rand(b, generator=generator) < 0.5).float() * 2 - 1 if cfg.hflip else torch.ones(b)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    # Random draws stay on the CPU generator (reproducible on any device); the warp runs on x's.
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
     mean = out.mean(dim=(1, 2, 3), keepdim=True)
-    contrast = uniform(1 - cfg.contrast, 1 + cfg.contrast).view(b, 1, 1, 1)
-    bright = uniform(-cfg.brightness, cfg.brightness).view(b, 1, 1, 1)
+    contrast = uniform(1 - cfg.contrast, 1 + cfg.contrast).view(b, 1, 1, 1).to(x.device)
+    bright = uniform(-cfg.brightness, cfg.brightness).view(b, 1, 1, 1).to(x.device)
     out = ((out - mean) * contrast + mean + bright).clamp_(0.0, 1.0)
 
     if cfg.erase_p > 0:
@@ -46,5 +47,5 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
             eh, ew = max(1, int(h * math.sqrt(frac))), max(1, int(w * math.sqrt(frac)))
             top = int(torch.randint(0, h - eh + 1, (1,), generator=generator))
             left = int(torch.randint(0, w - ew + 1, (1,), generator=generator))
-            out[i, :, top : top + eh, left : left + ew] = torch.rand(1, generator=generator)
+            out[i, :, top : top + eh, left : left + ew] = float(torch.rand(1, generator=generator))
     return out

@@ -49,6 +49,8 @@ class TrainConfig:
     select_metric: str = "accuracy"  # valid metric that picks the best checkpoint
     seed: int = 0
     threads: int = 2
+    device: str = "auto"  # auto (a CUDA GPU when there is one) | cpu | cuda
+    amp: bool = True  # bfloat16 autocast on a GPU (never on the CPU)
     channels_last: bool = True
     limit_train: int = 0  # >0: use only this many training images (smoke runs)
     limit_valid: int = 0
@@ -61,6 +63,7 @@ class TrainConfig:
             "targets": ("votes", "majority"),
             "class_balance": ("none", "sqrt", "inverse"),
             "select_metric": ("accuracy", "macro_f1", "mood_accuracy", "loss"),
+            "device": ("auto", "cpu", "cuda"),
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

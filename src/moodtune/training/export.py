@@ -69,7 +69,9 @@ def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, A
 def _evaluate(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
     probs = predict_dataset(clf.predict_proba, dataset, clf.meta.input_size)
     labels = dataset.labels[dataset.labelled]
-    return evaluate_probs(probs, labels, dataset.classes, dataset.level, clf.meta.labels, clf.meta.mood_groups)
+    return evaluate_probs(
+        probs, labels, dataset.classes, dataset.level, clf.meta.labels, clf.meta.mood_groups
+    )
 
 
 def _valid_accuracy(clf: EmotionClassifier, data: str) -> float:

@@ -72,13 +72,29 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: cuda asked for, but torch sees no CUDA GPU; use device: auto or cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def _autocast(cfg: TrainConfig, device: torch.device) -> Any:
+    return torch.autocast(
+        device_type=device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda"
+    )
+
+
 def make_predict(model: torch.nn.Module, cfg: TrainConfig) -> Any:
+    device = next(model.parameters()).device
+
     def predict(images: np.ndarray) -> np.ndarray:
-        x = (to_tensor(torch.from_numpy(images)) - cfg.mean) / cfg.std
+        x = (to_tensor(torch.from_numpy(images)).to(device) - cfg.mean) / cfg.std
         if cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad():
-            return torch.softmax(model(x), dim=1).numpy()
+        with torch.no_grad(), _autocast(cfg, device):
+            return torch.softmax(model(x).float(), dim=1).cpu().numpy()
 
     return predict
 
@@ -122,9 +138,16 @@ def new_run_dir(cfg: TrainConfig) -> Path:
 
 
 def fit(
-    cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False, quiet: bool = False
+    cfg: TrainConfig,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    stop_after: int | None = None,
 ) -> RunResult:
-    """Train per ``cfg``; with ``resume``, continue the run in ``run_dir`` from ``last.pt``."""
+    """Train per ``cfg``; with ``resume``, continue the run in ``run_dir`` from ``last.pt``.
+
+    ``stop_after`` ends this call after that many epochs (checkpointed), so a long schedule can
+    be trained over several sessions with ``--resume``; the schedule itself is unchanged."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     run_dir = run_dir or new_run_dir(cfg)
@@ -137,10 +160,11 @@ def fit(
     valid_rows = valid.labelled
     if cfg.limit_valid:
         valid_rows = valid_rows[: cfg.limit_valid]
-    weights = torch.from_numpy(tdata.class_weights(train.targets, cfg.class_balance))
+    device = resolve_device(cfg.device)
+    weights = torch.from_numpy(tdata.class_weights(train.targets, cfg.class_balance)).to(device)
     valid_targets = torch.from_numpy(valid.targets[valid_rows])
 
-    model = build(cfg)
+    model = build(cfg).to(device)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
@@ -156,7 +180,7 @@ def fit(
         if not ckpt_path.is_file():
             raise ConfigError(f"cannot resume: {ckpt_path} not found. Start the run without --resume.")
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(ckpt["model"])
+        model.load_state_dict(ckpt["model"])  # onto the model's device
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
         history = ckpt["history"]
@@ -170,7 +194,6 @@ def fit(
                 f"resuming {run_dir} at epoch {start_epoch} (best {best_score:.4f} at {best_epoch})"
             )
 
-    gen = torch.Generator().manual_seed(cfg.seed + start_epoch)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -183,23 +206,27 @@ def fit(
     with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
         epochs_task = progress.add_task("epochs", total=cfg.epochs, completed=start_epoch - 1, info="")
         for epoch in range(start_epoch, cfg.epochs + 1):
-            if stale >= cfg.patience:
+            if stale >= cfg.patience or (stop_after is not None and epoch - start_epoch >= stop_after):
                 break
             t0 = time.time()
             model.train()
+            # Seeded per epoch, so a resumed run augments exactly as an uninterrupted one.
+            gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
             task = progress.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")
             loss_sum, seen = 0.0, 0
             for images, targets in tdata.batches(
                 train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch
             ):
-                x = augment(to_tensor(torch.from_numpy(images)), cfg.augment, gen)
+                x = augment(to_tensor(torch.from_numpy(images).to(device)), cfg.augment, gen)
                 x = (x - cfg.mean) / cfg.std
                 if cfg.channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
-                t = torch.from_numpy(targets)
+                t = torch.from_numpy(targets).to(device)
                 if cfg.label_smoothing:
                     t = t * (1 - cfg.label_smoothing) + cfg.label_smoothing / t.shape[1]
-                loss = soft_cross_entropy(model(x), t, weights)
+                with _autocast(cfg, device):
+                    logits = model(x)
+                loss = soft_cross_entropy(logits.float(), t, weights)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -283,6 +310,8 @@ def fit(
     return RunResult(run_dir=run_dir, best_epoch=best_epoch, best_score=best_score, history=history)
 
 
-def resume_run(run_dir: Path, overrides: dict[str, Any] | None = None, quiet: bool = False) -> RunResult:
+def resume_run(
+    run_dir: Path, overrides: dict[str, Any] | None = None, quiet: bool = False, stop_after: int | None = None
+) -> RunResult:
     cfg = load_config(run_dir / "config.yaml", overrides)
-    return fit(cfg, run_dir=run_dir, resume=True, quiet=quiet)
+    return fit(cfg, run_dir=run_dir, resume=True, quiet=quiet, stop_after=stop_after)

@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import onnxruntime as ort
 
+from moodtune.datasets.base import fit_square
 from moodtune.errors import InvalidImage, ModelError
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
 
@@ -94,8 +94,7 @@ class EmotionClassifier:
             )
         size = self.meta.input_size
         if crops.shape[1] != size:
-            interp = cv2.INTER_AREA if crops.shape[1] > size else cv2.INTER_LINEAR
-            crops = np.stack([cv2.resize(c, (size, size), interpolation=interp) for c in crops])
+            crops = np.stack([fit_square(c, size) for c in crops])
         x = crops.astype(np.float32) * (1.0 / 255.0)
         x = (x - self.meta.mean) / self.meta.std
         return x[:, None, :, :]
