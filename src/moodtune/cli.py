@@ -20,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Read a listener's mood from their face and play music that fits it, or lifts it.",
 )
-out = Console()
+# Piped output is not cut to 80 columns: tables stay whole in files and logs.
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 T = TypeVar("T")
@@ -179,6 +180,109 @@ def evaluate(
             out.print(f"confusion matrices written to {report}")
 
     _run(go)
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".heic", ".heif")
+
+
+def _expand(paths: list[str]) -> list[str]:
+    """Files as given, folders walked recursively for images, ``-`` kept for stdin."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if p != "-" and path.is_dir():
+            out += sorted(
+                str(f) for f in path.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def _face_row(table: Table, name: str, i: int, f: Any) -> None:
+    q = f.quality
+    flags = [k for k in ("too_small", "too_dark", "blurred", "turned_away") if getattr(q, k)]
+    x, y, w, h = (round(v) for v in f.face.box)
+    table.add_row(
+        name,
+        str(i + 1),
+        f"{x},{y} {w}x{h}",
+        f.emotion,
+        f"{f.reading.probabilities[f.emotion]:.2f}",
+        f.mood,
+        f"{f.valence:+.2f}",
+        f"{f.arousal:+.2f}",
+        ", ".join(flags) or "ok",
+    )
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="image files, folders (recursive), or - for stdin")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per image")] = False,
+    assume_face: Annotated[bool, typer.Option(help="treat each image as one face crop")] = False,
+    detector: Annotated[
+        str,
+        typer.Option(
+            help="auto (blazeface, then blazeface-full if it finds none), blazeface, blazeface-full, haar"
+        ),
+    ] = "auto",
+    annotate_dir: Annotated[
+        Path | None, typer.Option("--annotate", help="write copies with boxes and labels here")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
+    threads: Annotated[int, typer.Option(help="threads for detection and the model")] = 1,
+) -> None:
+    """Find faces and read their emotion, mood, valence and arousal.
+
+    Exit code 0 when every file was read, 1 when some failed, 2 on usage errors."""
+    from rich.progress import Progress
+
+    from moodtune.vision.engine import Analyzer
+    from moodtune.vision.image_io import load_image
+
+    engine = _run(lambda: Analyzer(detector=detector, model_path=model, threads=threads))
+    files = _expand(paths)
+    if not files:
+        err.print("[red]error[/red] (usage_error): no images found in the given paths")
+        raise typer.Exit(2)
+    failed = 0
+    table = Table(title="moodtune analyze")
+    for col in ("image", "#", "box", "emotion", "p", "mood", "valence", "arousal", "quality"):
+        table.add_column(col)
+    show_progress = err.is_terminal and len(files) > 5
+    with Progress(console=err, disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("analyzing", total=len(files))
+        for name in files:
+            progress.advance(task)
+            try:
+                loaded = load_image(sys.stdin.buffer.read() if name == "-" else Path(name))
+                result = engine.analyze_rgb(loaded.rgb, assume_face=assume_face)
+            except MoodtuneError as exc:
+                failed += 1
+                if as_json:
+                    sys.stdout.write(json.dumps({"path": name, "error": exc.to_dict()}) + "\n")
+                else:
+                    err.print(f"[red]error[/red] {name} ({exc.code}): {exc.message}", highlight=False)
+                continue
+            if as_json:
+                sys.stdout.write(json.dumps({"path": name, **result.to_dict()}, ensure_ascii=False) + "\n")
+            else:
+                if not result.faces:
+                    table.add_row(name, "-", "", "no face", "", "", "", "", "")
+                for i, f in enumerate(result.faces):
+                    _face_row(table, name, i, f)
+            if annotate_dir is not None:
+                import cv2
+
+                from moodtune.vision.annotate import annotate
+
+                target = annotate_dir / (("stdin" if name == "-" else Path(name).stem) + ".annotated.png")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(target), annotate(loaded.rgb, result))
+    if not as_json:
+        out.print(table)
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command()

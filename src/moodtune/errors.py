@@ -54,8 +54,56 @@ class InvalidImage(MoodtuneError):
     status = 400
 
 
+class ImageNotFound(InvalidImage):
+    """An image path names no file."""
+
+    code = "image_not_found"
+    status = 404
+
+
+class EmptyImage(InvalidImage):
+    """An image file, byte string or array holds no data."""
+
+    code = "empty_image"
+    status = 400
+
+
+class UnsupportedImageFormat(InvalidImage):
+    """The data is not one of the accepted formats (JPEG, PNG, WebP, BMP, HEIC/HEIF)."""
+
+    code = "unsupported_image_format"
+    status = 415
+
+
+class CorruptImage(InvalidImage):
+    """The data starts like an accepted format but is truncated or cannot be decoded."""
+
+    code = "corrupt_image"
+    status = 400
+
+
+class ImageTooLarge(InvalidImage):
+    """Too many bytes, or too many pixels to decode safely (a decompression bomb)."""
+
+    code = "image_too_large"
+    status = 413
+
+
+class ImageTooSmall(InvalidImage):
+    """Too few pixels on a side to hold a readable face."""
+
+    code = "image_too_small"
+    status = 400
+
+
 class ModelError(MoodtuneError):
     """A model file or its metadata is missing or inconsistent."""
 
     code = "invalid_model"
     status = 500
+
+
+class InvalidMoodInput(UsageError, ValueError):
+    """A mood, probabilities, or a valence/arousal point is out of range or malformed."""
+
+    code = "invalid_mood_input"

@@ -108,7 +108,10 @@ class EmotionClassifier:
         return probs @ self._to_mood
 
     def read(self, crops: np.ndarray) -> list[EmotionReading]:
-        probs = self.predict_proba(crops)
+        return self.readings(self.predict_proba(crops))
+
+    def readings(self, probs: np.ndarray) -> list[EmotionReading]:
+        """Readings from probabilities ``(B, n_labels)``, e.g. from ``predict_proba``."""
         moods = self.mood_proba(probs)
         return [
             EmotionReading(

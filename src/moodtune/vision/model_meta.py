@@ -18,6 +18,11 @@ from moodtune.errors import ModelError
 
 SCHEMA_VERSION = 1
 
+# Where the eyes sit in the training crops, as fractions of the crop side: measured on FER+ Test
+# with BlazeFace by ``scripts/measure_fer_geometry.py`` (median of 1,492 faces; interquartile
+# range of the eye distance 0.32-0.40). Live crops are aligned to it (``moodtune.vision.align``).
+FER_ALIGNMENT: dict[str, float] = {"eye_distance": 0.37, "eye_x": 0.498, "eye_y": 0.395}
+
 
 @dataclass(frozen=True)
 class ModelMeta:
@@ -30,7 +35,7 @@ class ModelMeta:
     architecture: str = ""
     channels: int = 1
     color: str = "gray"
-    face_margin: float = 0.0
+    alignment: dict[str, float] = field(default_factory=lambda: dict(FER_ALIGNMENT))
     training_data: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
@@ -52,6 +57,9 @@ class ModelMeta:
             raise ModelError(f"input_size must be >= 8 pixels, but got {self.input_size}")
         if self.std <= 0:
             raise ModelError(f"std must be > 0, but got {self.std}")
+        missing = sorted(set(FER_ALIGNMENT) - set(self.alignment))
+        if missing:
+            raise ModelError(f"alignment must give {sorted(FER_ALIGNMENT)}, but lacks {missing}")
 
     @property
     def moods(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Face detection: an RGB image in, every face out (box, score, six keypoints), largest first.
 
-One interface (``FaceDetector``), two implementations: MediaPipe's BlazeFace (short and full range, on
-OpenCV's DNN) and OpenCV's Haar cascade (the original service's fallback). Pick one by name with
+One interface (``FaceDetector``), two implementations: MediaPipe's BlazeFace (short and full range,
+on OpenCV's DNN) and OpenCV's Haar cascade (the original service's fallback); ``auto`` (the default)
+asks short range first and full range when it finds nothing. Pick one by name with
 ``create_detector``; ``tests/vision/test_detection.py`` holds the contract all of them pass.
 """
 
@@ -15,9 +16,11 @@ from typing import Any
 from moodtune.errors import UsageError
 from moodtune.vision.detection.blazeface import BLAZEFACE_MODELS, BlazeFaceDetector
 from moodtune.vision.detection.face import KEYPOINT_NAMES, Face, FaceDetector, check_image
+from moodtune.vision.detection.fallback import FallbackDetector, auto_detector
 from moodtune.vision.detection.haar import HaarDetector
 
 DETECTORS: dict[str, Callable[..., FaceDetector]] = {
+    "auto": auto_detector,
     "blazeface": partial(BlazeFaceDetector, model="short"),
     "blazeface-full": partial(BlazeFaceDetector, model="full"),
     "haar": HaarDetector,
@@ -47,6 +50,7 @@ __all__ = [
     "BlazeFaceDetector",
     "Face",
     "FaceDetector",
+    "FallbackDetector",
     "HaarDetector",
     "check_image",
     "create_detector",

@@ -1,0 +1,189 @@
+"""The face analysis engine: any photo or frame in; faces with emotion, mood, valence, arousal and
+quality flags out.
+
+    image -> load_image (decode, orientation, colour; one place)
+          -> downscale for detection (long side <= ``detect_max_side``; boxes mapped back)
+          -> detector (every face, largest first)
+          -> align each face to the training crop (eyes level and placed as in FER crops)
+          -> one batched classifier call for all faces
+          -> valence / arousal from the probabilities (``moodtune.moodspace``)
+
+Orientation: EXIF orientation is applied on load (phones store it there). No other rotations are
+tried: cameras send upright frames, and a face turned by a quarter turn without a tag is still
+found, but BlazeFace's eye keypoints do not follow the turn, so its crop and reading are unreliable
+(``tests/vision/test_engine.py`` pins this).
+
+Engine objects load their models once; ``analyze`` is then cheap to call many times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from moodtune.datasets.base import fit_square
+from moodtune.moodspace import valence_arousal_batch
+from moodtune.vision.align import align_face
+from moodtune.vision.classifier import EmotionClassifier, EmotionReading
+from moodtune.vision.detection import Face, FaceDetector, create_detector
+from moodtune.vision.image_io import ImageSource, load_image
+from moodtune.vision.quality import FaceQuality, QualityThresholds, assess
+
+
+@dataclass(frozen=True)
+class FaceReading:
+    """One face: where it is, what it shows, and how trustworthy the picture of it is."""
+
+    face: Face
+    reading: EmotionReading
+    valence: float
+    arousal: float
+    quality: FaceQuality
+
+    @property
+    def emotion(self) -> str:
+        return self.reading.emotion
+
+    @property
+    def mood(self) -> str:
+        return self.reading.mood
+
+    def to_dict(self) -> dict[str, Any]:
+        face = self.face.to_dict()
+        return {
+            "box": face["box"],
+            "score": face["score"],
+            **self.reading.to_dict(),
+            "valence": round(self.valence, 4),
+            "arousal": round(self.arousal, 4),
+            "quality": self.quality.to_dict(),
+            "keypoints": face["keypoints"],
+        }
+
+
+@dataclass(frozen=True)
+class ImageAnalysis:
+    """Every face found in one image (largest first); none is a normal result."""
+
+    width: int
+    height: int
+    faces: list[FaceReading] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": {"width": self.width, "height": self.height},
+            "faces": [f.to_dict() for f in self.faces],
+        }
+
+
+class Analyzer:
+    """Detector + aligner + classifier, built once and reused."""
+
+    def __init__(
+        self,
+        detector: str | FaceDetector = "auto",
+        model_path: str | Path | None = None,
+        threads: int = 1,
+        min_face: int = 24,
+        detect_max_side: int = 1280,
+        max_faces: int = 32,
+        thresholds: QualityThresholds | None = None,
+    ) -> None:
+        cv2.setNumThreads(threads)
+        self.detector = (
+            create_detector(detector, min_face=min_face) if isinstance(detector, str) else detector
+        )
+        self.classifier = EmotionClassifier(model_path, threads=threads)
+        self.meta = self.classifier.meta
+        self.detect_max_side = detect_max_side
+        self.max_faces = max_faces
+        self.thresholds = thresholds or QualityThresholds()
+
+    def analyze(self, source: ImageSource, assume_face: bool = False) -> ImageAnalysis:
+        """Analyze one image: a path, bytes, a numpy array (RGB) or a PIL image.
+
+        ``assume_face`` treats the whole image as one face crop (pre-cropped data sets)."""
+        rgb = load_image(source).rgb
+        return self.analyze_rgb(rgb, assume_face=assume_face)
+
+    def analyze_rgb(self, rgb: np.ndarray, assume_face: bool = False) -> ImageAnalysis:
+        h, w = rgb.shape[:2]
+        if assume_face:
+            return self._whole_image_face(rgb)
+        scale = min(1.0, self.detect_max_side / max(h, w))
+        work = (
+            rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
+        faces = self.detector.detect(work)[: self.max_faces]
+        if not faces:
+            return ImageAnalysis(width=w, height=h)
+        gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+        size = self.meta.input_size
+        crops = np.stack([align_face(gray, f, size, self.meta.alignment) for f in faces])
+        qualities = [assess(gray, f, self.thresholds) for f in faces]
+        if scale != 1.0:
+            faces = [_rescale(f, 1.0 / scale) for f in faces]
+            qualities = [_rescale_quality(q, 1.0 / scale, self.thresholds) for q in qualities]
+        return ImageAnalysis(width=w, height=h, faces=self._read(faces, crops, qualities))
+
+    def _whole_image_face(self, rgb: np.ndarray) -> ImageAnalysis:
+        h, w = rgb.shape[:2]
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        side = min(h, w)
+        x0, y0 = (w - side) / 2, (h - side) / 2
+        g = self.meta.alignment
+        # Keypoints where the training crops have them, so quality's yaw reads frontal.
+        ex, ey, d = g["eye_x"] * side, g["eye_y"] * side, g["eye_distance"] * side
+        template = [[ex - d / 2, ey], [ex + d / 2, ey], [ex, ey + 0.5 * d], [ex, ey + d], [0, ey], [side, ey]]
+        kps = np.asarray(template) + np.asarray([x0, y0])
+        face = Face(box=(x0, y0, side, side), score=1.0, keypoints=kps)
+        crop = fit_square(gray, self.meta.input_size)[None]
+        return ImageAnalysis(
+            width=w, height=h, faces=self._read([face], crop, [assess(gray, face, self.thresholds)])
+        )
+
+    def _read(self, faces: list[Face], crops: np.ndarray, qualities: list[FaceQuality]) -> list[FaceReading]:
+        probs = self.classifier.predict_proba(crops)
+        readings = self.classifier.readings(probs)
+        va = valence_arousal_batch(probs, self.meta.labels)
+        return [
+            FaceReading(face=f, reading=r, valence=float(v), arousal=float(a), quality=q)
+            for f, r, (v, a), q in zip(faces, readings, va, qualities, strict=True)
+        ]
+
+
+def _rescale(face: Face, k: float) -> Face:
+    x, y, w, h = face.box
+    return Face(box=(x * k, y * k, w * k, h * k), score=face.score, keypoints=face.keypoints * k)
+
+
+def _rescale_quality(q: FaceQuality, k: float, t: QualityThresholds) -> FaceQuality:
+    """Size is judged in original pixels (the detection copy was downscaled)."""
+    size = q.size * k
+    return FaceQuality(
+        size=size,
+        brightness=q.brightness,
+        sharpness=q.sharpness,
+        yaw=q.yaw,
+        too_small=size < t.min_side,
+        too_dark=q.too_dark,
+        blurred=q.blurred,
+        turned_away=q.turned_away,
+    )
+
+
+_default: Analyzer | None = None
+
+
+def analyze(source: ImageSource, assume_face: bool = False) -> ImageAnalysis:
+    """Analyze one image with the shipped defaults (BlazeFace, short then full range, and the
+    shipped emotion model); the
+    engine is built on the first call and reused."""
+    global _default
+    if _default is None:
+        _default = Analyzer()
+    return _default.analyze(source, assume_face=assume_face)
