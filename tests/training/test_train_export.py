@@ -95,3 +95,21 @@ def test_export_records_measured_metrics(trained, ferplus_tree: Path, tmp_path: 
     assert test["n"] == 32 - 32 // 5
     assert 0.0 <= test["accuracy"] <= 1.0
     assert set(test["mood_recall"]) == {"negative", "neutral", "positive"}
+
+
+@pytest.mark.slow
+def test_distillation_from_a_trained_teacher(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    cfg = _cfg(ferplus_tree, tmp_path / "student", epochs=2)
+    cfg.teachers = [str(trained.run_dir)]
+    cfg.distill_alpha = 0.7
+    cfg.arch_kwargs = {"widths": [4, 8, 8, 16], "dropout": 0.0}
+    result = fit(cfg, run_dir=tmp_path / "student" / "run", quiet=True)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+def test_a_teacher_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    from moodtune.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no best.pt"):
+        load_config(None, {"teachers": [str(tmp_path)]})

@@ -52,6 +52,11 @@ class TrainConfig:
     device: str = "auto"  # auto (a CUDA GPU when there is one) | cpu | cuda
     amp: bool = True  # bfloat16 autocast on a GPU (never on the CPU)
     channels_last: bool = True
+    # Distillation: run folders of trained teachers (an ensemble is averaged); 0 < alpha <= 1 weighs
+    # the teachers' softened output against the vote targets.
+    teachers: list[str] = field(default_factory=list)
+    distill_alpha: float = 0.5
+    distill_temperature: float = 2.0
     limit_train: int = 0  # >0: use only this many training images (smoke runs)
     limit_valid: int = 0
     out_dir: str = "runs"
@@ -76,6 +81,13 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be >= 1, but got {getattr(self, key)}")
         if not 0 < self.lr < 1:
             raise ConfigError(f"lr must be in (0, 1), but got {self.lr}")
+        if not 0 <= self.distill_alpha <= 1:
+            raise ConfigError(f"distill_alpha must be in [0, 1], but got {self.distill_alpha}")
+        if self.distill_temperature <= 0:
+            raise ConfigError(f"distill_temperature must be > 0, but got {self.distill_temperature}")
+        for t in self.teachers:
+            if not (Path(t) / "best.pt").is_file():
+                raise ConfigError(f"teacher run {t} has no best.pt: train the teacher first")
         if self.labels == "fer2013" and self.targets == "votes":
             raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
 
@@ -98,6 +110,10 @@ def _coerce(value: Any, typ: Any, key: str) -> Any:
             return typ(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be {typ.__name__}, but got {value!r}") from None
+    if getattr(typ, "__origin__", None) is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be a list of strings, but got {value!r}")
+        return value
     if typ is int and isinstance(value, bool):
         raise ConfigError(f"{key} must be an integer, but got {value!r}")
     return value

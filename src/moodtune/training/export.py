@@ -25,11 +25,9 @@ import torch
 from moodtune import __version__
 from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
-from moodtune.errors import ConfigError, ModelError
+from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
-from moodtune.training.config import load_config
-from moodtune.training.loop import make_predict
-from moodtune.training.nets import build_model
+from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
 
@@ -51,19 +49,6 @@ class ExportResult:
     model_path: Path
     meta: ModelMeta
     checks: dict[str, Any]
-
-
-def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, Any]:
-    ckpt_path = run_dir / f"{which}.pt"
-    if not ckpt_path.is_file():
-        raise ConfigError(f"no checkpoint {ckpt_path}: train first (moodtune train) or pass a run folder")
-    cfg = load_config(run_dir / "config.yaml")
-    # The checkpoint holds every weight: skip loading ImageNet weights for transfer models.
-    model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    model.load_state_dict(ckpt["model"])
-    model.eval()
-    return model, cfg
 
 
 def _evaluate(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:

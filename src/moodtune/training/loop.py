@@ -63,6 +63,53 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
     return build_model(cfg.arch, num_classes=len(EMOTIONS), **cfg.arch_kwargs)
 
 
+def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, TrainConfig]:
+    """A trained model (eval mode, on the CPU) and its run's configuration."""
+    ckpt_path = run_dir / f"{which}.pt"
+    if not ckpt_path.is_file():
+        raise ConfigError(f"no checkpoint {ckpt_path}: train first (moodtune train) or pass a run folder")
+    cfg = load_config(run_dir / "config.yaml")
+    # The checkpoint holds every weight: skip loading ImageNet weights for transfer models.
+    model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    return model, cfg
+
+
+class Teachers:
+    """Knowledge distillation (Hinton et al. 2015, "Distilling the Knowledge in a Neural Network"):
+    the mean of the teachers' temperature-softened probabilities on the student's own augmented
+    batch; each teacher sees it at its own input size and normalisation."""
+
+    def __init__(self, run_dirs: list[str], temperature: float, device: torch.device) -> None:
+        self.members = []
+        for d in run_dirs:
+            model, tcfg = load_trained(Path(d))
+            self.members.append((model.to(device), tcfg))
+        self.temperature = temperature
+
+    def soft_targets(self, x01: torch.Tensor) -> torch.Tensor:
+        probs = []
+        with torch.no_grad():
+            for model, tcfg in self.members:
+                x = x01
+                if x.shape[-1] != tcfg.input_size:
+                    x = F.interpolate(
+                        x, size=(tcfg.input_size, tcfg.input_size), mode="bilinear", align_corners=False
+                    )
+                probs.append(
+                    torch.softmax(model((x - tcfg.mean) / tcfg.std).float() / self.temperature, dim=1)
+                )
+        return torch.stack(probs).mean(0)
+
+
+def distillation_loss(logits: torch.Tensor, soft: torch.Tensor, temperature: float) -> torch.Tensor:
+    """``T^2 * KL(teacher || student)`` at temperature ``T`` (the T^2 keeps gradients comparable)."""
+    log_p = F.log_softmax(logits / temperature, dim=1)
+    return (soft * (torch.log(soft.clamp_min(1e-8)) - log_p)).sum(1).mean() * temperature**2
+
+
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay: list[torch.nn.Parameter] = []
     no_decay: list[torch.nn.Parameter] = []
@@ -165,6 +212,7 @@ def fit(
     valid_targets = torch.from_numpy(valid.targets[valid_rows])
 
     model = build(cfg).to(device)
+    teachers = Teachers(cfg.teachers, cfg.distill_temperature, device) if cfg.teachers else None
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
@@ -217,8 +265,8 @@ def fit(
             for images, targets in tdata.batches(
                 train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch
             ):
-                x = augment(to_tensor(torch.from_numpy(images).to(device)), cfg.augment, gen)
-                x = (x - cfg.mean) / cfg.std
+                x01 = augment(to_tensor(torch.from_numpy(images).to(device)), cfg.augment, gen)
+                x = (x01 - cfg.mean) / cfg.std
                 if cfg.channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
                 t = torch.from_numpy(targets).to(device)
@@ -227,6 +275,10 @@ def fit(
                 with _autocast(cfg, device):
                     logits = model(x)
                 loss = soft_cross_entropy(logits.float(), t, weights)
+                if teachers is not None:
+                    soft = teachers.soft_targets(x01)
+                    kd = distillation_loss(logits.float(), soft, cfg.distill_temperature)
+                    loss = (1 - cfg.distill_alpha) * loss + cfg.distill_alpha * kd
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
