@@ -111,5 +111,5 @@ def test_distillation_from_a_trained_teacher(trained, ferplus_tree: Path, tmp_pa
 def test_a_teacher_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     from moodtune.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="no best.pt"):
+    with pytest.raises(ConfigError, match=r"no best\.pt"):
         load_config(None, {"teachers": [str(tmp_path)]})
