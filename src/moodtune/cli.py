@@ -14,12 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from moodtune.errors import MoodtuneError, UsageError
+from moodtune.music.cli import catalog_app
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Read a listener's mood from their face and play music that fits it, or lifts it.",
 )
+app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats, search, import a CSV.")
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)

@@ -107,3 +107,10 @@ class InvalidMoodInput(UsageError, ValueError):
     """A mood, probabilities, or a valence/arousal point is out of range or malformed."""
 
     code = "invalid_mood_input"
+
+
+class CatalogError(MoodtuneError):
+    """The song catalog, one of its source files, or a row of a user's CSV is missing or malformed."""
+
+    code = "catalog_error"
+    status = 400

@@ -1,0 +1,198 @@
+"""``moodtune catalog ...``: build, inspect, search and extend the song catalog.
+
+Each command is a thin shell over ``moodtune.music.catalog`` and ``moodtune.music.build``; errors
+of the ``MoodtuneError`` family go through the main CLI's one handler (one line on stderr, exit
+code 2 for usage errors, 1 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from moodtune.music.catalog import CATALOG_PATH
+
+T = TypeVar("T")
+
+catalog_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="The song catalog: build it from shared/data/music, show its counts, search it, import a CSV.",
+)
+
+DEFAULT_SOURCE = Path("../shared/data/music")
+
+CatalogOption = Annotated[
+    Path | None, typer.Option("--catalog", help="catalog file (default: the one shipped with moodtune)")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+def _run(fn: Callable[[], T]) -> T:
+    from moodtune.cli import _run as run  # the main CLI's one error handler; imported late (cycle)
+
+    return run(fn)
+
+
+def _print(line: str) -> None:
+    from moodtune.cli import out
+
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@catalog_app.command()
+def build(
+    source: Annotated[
+        Path, typer.Option("--source", help="folder with seed_playlists.csv and the Spotify feature files")
+    ] = DEFAULT_SOURCE,
+    out_path: Annotated[
+        Path, typer.Option("--out", help="catalog file to write (default: the one shipped with moodtune)")
+    ] = CATALOG_PATH,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the catalog from the source files; prints what was read, kept, merged and skipped."""
+
+    def go() -> None:
+        from moodtune.music.build import build_catalog
+
+        catalog, report = build_catalog(source)
+        written = catalog.save(out_path)
+        if as_json:
+            _json({"path": str(written), **report.to_dict()})
+            return
+        for line in report.lines():
+            _print(line)
+        _print(f"wrote {written} ({len(catalog)} songs, {written.stat().st_size / 1e6:.2f} MB)")
+
+    _run(go)
+
+
+@catalog_app.command()
+def stats(catalog: CatalogOption = None, as_json: JsonOption = False) -> None:
+    """Count the catalog's songs by source, language, decade and genre."""
+
+    def go() -> None:
+        from moodtune.cli import out
+        from moodtune.music.catalog import Catalog
+
+        counts = Catalog.load(catalog).stats()
+        if as_json:
+            _json(counts)
+            return
+        _print(
+            f"{counts['songs']} songs; {counts['with_youtube_id']} with a YouTube id; "
+            f"{counts['with_measured_valence_energy']} with measured valence and energy; "
+            f"{counts['with_estimated_features']} with estimated features"
+        )
+        for key, title in (
+            ("by_source", "source"),
+            ("by_language", "language"),
+            ("by_decade", "decade"),
+            ("by_genre", "genre (top 15)"),
+        ):
+            table = Table(title=title)
+            table.add_column(title.split(" ")[0])
+            table.add_column("songs", justify="right")
+            for name, n in list(counts[key].items())[:15]:
+                table.add_row(escape(name), str(n))
+            out.print(table)
+
+    _run(go)
+
+
+@catalog_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="part of a title or an artist (any case, accents, Korean)")],
+    limit: Annotated[int, typer.Option(min=1, help="at most this many songs")] = 20,
+    catalog: CatalogOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find songs by title or artist."""
+
+    def go() -> None:
+        from moodtune.cli import out
+        from moodtune.music.catalog import Catalog
+
+        songs = Catalog.load(catalog).search(query, limit=limit)
+        if as_json:
+            _json({"query": query, "count": len(songs), "songs": [s.to_dict() for s in songs]})
+            return
+        table = Table(title=escape(f"{len(songs)} songs for {query!r}"))
+        for col in ("id", "title", "artist", "year", "valence", "energy", "youtube"):
+            table.add_column(col)
+        for s in songs:
+            marks = {n: "~" if n in s.estimated else "" for n in ("valence", "energy")}
+            table.add_row(
+                s.id,
+                escape(s.title),
+                escape(s.artist),
+                "" if s.year is None else str(s.year),
+                "" if s.valence is None else f"{s.valence:.2f}{marks['valence']}",
+                "" if s.energy is None else f"{s.energy:.2f}{marks['energy']}",
+                s.youtube_id or "",
+            )
+        table.caption = "~ estimated from the song's mood tag"
+        out.print(table)
+
+    _run(go)
+
+
+@catalog_app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with title and artist columns (see DATA.md for the rest)")
+    ],
+    catalog: CatalogOption = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="catalog file to write (default: the --catalog file)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add the songs of a CSV to the catalog; bad rows are reported with their line and left out.
+
+    Exit code 0 when every row was good, 1 when some were bad (the good ones are still added),
+    2 on usage errors."""
+
+    def go() -> int:
+        from moodtune.music.build import import_csv
+        from moodtune.music.catalog import Catalog
+
+        before = Catalog.load(catalog)
+        merged, report = import_csv(file, before)
+        target = out_path or catalog or CATALOG_PATH
+        merged.save(target)
+        summary = {
+            "path": str(target),
+            "songs_before": len(before),
+            "songs_after": len(merged),
+            **report.to_dict(),
+        }
+        if as_json:
+            _json(summary)
+        else:
+            _print(
+                f"{report.source}: {report.rows_read} rows read, {report.rows_kept} kept "
+                f"({report.rows_merged} merged into songs already in the catalog), "
+                f"{report.rows_skipped} skipped, {report.values_dropped} values dropped"
+                + (f"  [{report.note}]" if report.note else "")
+            )
+            for reason, examples in report.examples.items():
+                _print(f"  {report.reasons[reason]} x {reason}")
+                for example in examples:
+                    _print(f"    {example}")
+            _print(f"wrote {target} ({len(before)} -> {len(merged)} songs)")
+        return report.rows_with_issues
+
+    bad = _run(go)
+    raise typer.Exit(1 if bad else 0)
