@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from moodtune.errors import MoodtuneError, UsageError
-from moodtune.music.cli import catalog_app
+from moodtune.music.cli import catalog_app, recommend_command
 
 app = typer.Typer(
     add_completion=False,
@@ -22,9 +22,10 @@ app = typer.Typer(
     help="Read a listener's mood from their face and play music that fits it, or lifts it.",
 )
 app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats, search, import a CSV.")
+app.command("recommend")(recommend_command)
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, also in logs
 
 T = TypeVar("T")
 

@@ -1,8 +1,9 @@
-"""``moodtune catalog ...``: build, inspect, search and extend the song catalog.
+"""``moodtune catalog ...``: build, inspect, search and extend the song catalog; and
+``moodtune recommend`` (``recommend_command``, registered by the main CLI): songs for a mood.
 
-Each command is a thin shell over ``moodtune.music.catalog`` and ``moodtune.music.build``; errors
-of the ``MoodtuneError`` family go through the main CLI's one handler (one line on stderr, exit
-code 2 for usage errors, 1 otherwise).
+Each command is a thin shell over ``moodtune.music.catalog``, ``moodtune.music.build`` and
+``moodtune.music.recommender``; errors of the ``MoodtuneError`` family go through the main CLI's
+one handler (one line on stderr, exit code 2 for usage errors, 1 otherwise).
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from moodtune.music.catalog import CATALOG_PATH
+
+if TYPE_CHECKING:
+    from moodtune.music.plan import Reading
 
 T = TypeVar("T")
 
@@ -196,3 +200,118 @@ def import_(
 
     bad = _run(go)
     raise typer.Exit(1 if bad else 0)
+
+
+def _reading(
+    mood: str | None, valence: float | None, arousal: float | None, probabilities: str | None
+) -> Reading:
+    """Exactly one of --mood, --valence with --arousal, --probabilities -> a checked ``Reading``."""
+    from moodtune.errors import UsageError
+    from moodtune.music.plan import Reading
+
+    given = [
+        name
+        for name, value in (
+            ("--mood", mood),
+            ("--valence/--arousal", valence if valence is not None else arousal),
+            ("--probabilities", probabilities),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise UsageError(
+            "give the listener's mood in exactly one way: --mood negative|neutral|positive, "
+            "--valence V --arousal A (each in [-1, 1]), or --probabilities NEG,NEU,POS"
+            + (f"; got {' and '.join(given)}" if given else "; got none")
+        )
+    if mood is not None:
+        return Reading.from_mood(mood)
+    if probabilities is not None:
+        parts = [p.strip() for p in probabilities.split(",")]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise UsageError(
+                "--probabilities must be three numbers NEG,NEU,POS such as 0.1,0.3,0.6, "
+                f"but got {probabilities!r}"
+            ) from None
+        return Reading.from_probabilities(values)
+    if valence is None or arousal is None:
+        missing = "--arousal" if arousal is None else "--valence"
+        raise UsageError(f"--valence and --arousal go together, but {missing} is missing")
+    return Reading.from_point(valence, arousal)
+
+
+def recommend_command(
+    mood: Annotated[
+        str | None, typer.Option("--mood", help="listener mood: negative, neutral or positive")
+    ] = None,
+    valence: Annotated[float | None, typer.Option("--valence", help="listener valence in [-1, 1]")] = None,
+    arousal: Annotated[float | None, typer.Option("--arousal", help="listener arousal in [-1, 1]")] = None,
+    probabilities: Annotated[
+        str | None, typer.Option("--probabilities", help="mood probabilities NEG,NEU,POS, e.g. 0.1,0.3,0.6")
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", "-s", help="match, lift (toward a lighter mood), calm or energize")
+    ] = "match",
+    n: Annotated[int, typer.Option("-n", "--songs", help="how many songs")] = 20,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="only songs in this language (ko, en, ...)")
+    ] = None,
+    genre: Annotated[str | None, typer.Option("--genre", help="only this genre and its sub-genres")] = None,
+    decade: Annotated[
+        str | None, typer.Option("--decade", help="only songs of this decade, e.g. 1990s")
+    ] = None,
+    youtube_only: Annotated[
+        bool, typer.Option("--youtube-only", help="only songs with a YouTube id")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="breaks ties; the same seed gives the same list")] = 0,
+    catalog: CatalogOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recommend songs for a listener's mood: match it, lift it, calm it or energize it.
+
+    Each song comes with a one-line reason; a filter that cannot judge a song leaves it out.
+
+    Exit code 0, or 2 on usage errors."""
+
+    def go() -> None:
+        from moodtune.cli import out
+        from moodtune.music.catalog import Catalog
+        from moodtune.music.plan import make_plan
+        from moodtune.music.rank import Filters
+        from moodtune.music.recommender import CatalogMoodRecommender
+
+        reading = _reading(mood, valence, arousal, probabilities)
+        make_plan(reading, strategy, n)  # checks strategy and n before the catalog is read
+        filters = Filters(language=lang, genre=genre, decade=decade, youtube_only=youtube_only)
+        recommender = CatalogMoodRecommender(Catalog.load(catalog))
+        result = recommender.recommend(reading, strategy, n, filters=filters, seed=seed)
+        if as_json:
+            _json(result.to_dict())
+            return
+        plan = result.plan
+        table = Table(title=escape(f"{plan.strategy} for a {plan.reading.mood} mood: {len(result)} songs"))
+        for col in ("#", "title", "artist", "year", "valence", "energy", "youtube", "reason"):
+            table.add_column(col)
+        for i, rec in enumerate(result, 1):
+            s = rec.song
+            table.add_row(
+                str(i),
+                escape(s.title),
+                escape(s.artist),
+                "" if s.year is None else str(s.year),
+                "" if s.valence is None else f"{s.valence:.2f}",
+                "" if s.energy is None else f"{s.energy:.2f}",
+                s.youtube_id or "",
+                escape(rec.reason),
+            )
+        unjudged = result.unjudged
+        if unjudged["songs"]:
+            parts = ", ".join(f"{k} {v}" for k, v in unjudged["by_filter"].items())
+            table.caption = (
+                f"{unjudged['songs']} songs left out because a filter could not judge them ({parts})"
+            )
+        out.print(table)
+
+    _run(go)
