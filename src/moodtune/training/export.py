@@ -149,6 +149,11 @@ def export_run(
         dynamo=True,
         verbose=False,
     )
+    # One self-contained file: the exporter may write the weights to a side file (.onnx.data).
+    side = float_path.with_name(float_path.name + ".data")
+    graph = onnx.load(str(float_path))
+    onnx.save_model(graph, str(float_path), save_as_external_data=False)
+    side.unlink(missing_ok=True)
     onnx.checker.check_model(onnx.load(str(float_path)))
 
     metrics_file = run_dir / "metrics.json"
