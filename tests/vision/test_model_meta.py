@@ -79,3 +79,18 @@ def test_shipped_model_is_small_and_complete() -> None:
     )
     assert meta.mood_groups["positive"] == ("happiness", "surprise")
     assert "ferplus_test" in meta.metrics
+
+
+def test_adjustment_from_metadata_changes_probabilities_as_documented(tmp_path: Path) -> None:
+    from moodtune.vision.classifier import adjust_probabilities
+
+    p = np.array([[0.5, 0.3, 0.2]], np.float32)
+    # temperature 0.5 squares the odds; a bias of log(2) on the last label doubles its odds
+    sharp = adjust_probabilities(p, 0.5, None)
+    np.testing.assert_allclose(sharp, [[0.25, 0.09, 0.04]] / np.float32(0.38), rtol=1e-5)
+    tilted = adjust_probabilities(p, 1.0, np.log(np.array([1, 1, 2], np.float32)))
+    np.testing.assert_allclose(tilted, [[0.5, 0.3, 0.4]] / np.float32(1.2), rtol=1e-5)
+    with pytest.raises(ModelError, match="one value per label"):
+        _meta(logit_bias=(0.1, 0.2))
+    with pytest.raises(ModelError, match="temperature"):
+        _meta(temperature=0.0)

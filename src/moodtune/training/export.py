@@ -27,8 +27,9 @@ from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
+from moodtune.training.data import class_weights
 from moodtune.training.loop import load_trained, make_predict
-from moodtune.vision.classifier import EmotionClassifier
+from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
 
 PARITY_TOLERANCE = 1e-4
@@ -72,6 +73,52 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "mood_accuracy": round(mood["accuracy"], 4),
         "mood_recall": {k: round(v, 4) for k, v in mood["per_class_recall"].items()},
     }
+
+
+def choose_adjustment(
+    model_path: Path, data: str, class_balance: str
+) -> tuple[float, tuple[float, ...], dict[str, Any]]:
+    """Pick the post-hoc temperature and logit bias on FER+ Valid (never on Test).
+
+    The class-balanced loss shifts the model's prior toward rare emotions; summed into moods, that
+    inflates "negative" at the cost of "neutral". The bias ``-tau * log(w)`` (``w`` the training
+    class weights) undoes a share ``tau`` of that shift. Grid: tau 0..1 by 0.05, temperature
+    0.6..1.4 by 0.1. Chosen: the largest smallest per-mood recall on Valid; among settings within
+    0.5 points of it, the lowest expected calibration error."""
+    clf = EmotionClassifier(model_path)
+    valid = open_ferplus(data, "valid")
+    raw = predict_dataset(clf.predict_proba, valid, clf.meta.input_size)
+    labels = valid.labels[valid.labelled]
+    log_w = np.log(np.clip(class_weights(open_ferplus(data, "train").targets, class_balance), 1e-12, None))
+    taus = np.round(np.arange(0, 1.0001, 0.05), 2) if class_balance != "none" else np.array([0.0])
+    rows = []
+    for tau in taus:
+        bias = (-tau * log_w).astype(np.float32)
+        for temperature in np.round(np.arange(0.6, 1.4001, 0.1), 2):
+            rep = evaluate_probs(
+                adjust_probabilities(raw, float(temperature), bias),
+                labels,
+                valid.classes,
+                valid.level,
+                clf.meta.labels,
+                clf.meta.mood_groups,
+            )
+            min_recall = min(rep["mood"]["per_class_recall"].values())
+            rows.append((min_recall, rep["ece"], float(tau), float(temperature), rep))
+    best_recall = max(r[0] for r in rows)
+    min_recall, ece, tau, temperature, rep = min(
+        (r for r in rows if r[0] >= best_recall - 0.005), key=lambda r: r[1]
+    )
+    bias = tuple(round(float(b), 6) for b in -tau * log_w)
+    report = {
+        "tau": tau,
+        "temperature": temperature,
+        "valid_min_mood_recall": round(min_recall, 4),
+        "valid_ece": round(ece, 4),
+        "valid_accuracy": round(rep["accuracy"], 4),
+        "valid_mood_accuracy": round(rep["mood"]["accuracy"], 4),
+    }
+    return temperature, bias, report
 
 
 def measured_metrics(model_path: Path, data: str) -> dict[str, Any]:
@@ -206,6 +253,10 @@ def export_run(
         meta = replace(meta, metrics={**meta.metrics, "quantized": "int8 static QDQ"})
         float_path.unlink()
         meta_path_for(float_path).unlink()
+    temperature, bias, chosen = choose_adjustment(out_path, data, cfg.class_balance)
+    meta = replace(meta, temperature=temperature, logit_bias=bias)
+    meta.save(meta_path_for(out_path))
+    checks["adjustment"] = chosen
     measured = measured_metrics(out_path, data)
     meta = replace(meta, metrics={**meta.metrics, **measured, "export_checks": checks})
     meta.save(meta_path_for(out_path))

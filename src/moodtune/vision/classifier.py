@@ -50,6 +50,16 @@ class EmotionReading:
         }
 
 
+def adjust_probabilities(probs: np.ndarray, temperature: float, bias: np.ndarray | None) -> np.ndarray:
+    """``softmax(log(p) / temperature + bias)``, row by row."""
+    logits = np.log(np.clip(probs, 1e-12, None)) / temperature
+    if bias is not None:
+        logits = logits + bias
+    logits -= logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 class EmotionClassifier:
     """Load once, call many times: ``predict_proba`` on a batch of grayscale crops."""
 
@@ -81,6 +91,8 @@ class EmotionClassifier:
                 f"{len(self.meta.labels)} labels"
             )
         self._to_mood = self.meta.mood_matrix()
+        self._bias = np.asarray(self.meta.logit_bias, dtype=np.float32) if self.meta.logit_bias else None
+        self._adjust = self._bias is not None or self.meta.temperature != 1.0
 
     def preprocess(self, crops: np.ndarray) -> np.ndarray:
         """uint8 ``(B, H, W)`` square grayscale crops -> float32 ``(B, 1, S, S)`` normalised."""
@@ -101,8 +113,8 @@ class EmotionClassifier:
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
         """Emotion probabilities ``(B, n_labels)`` in the order of ``meta.labels``."""
-        out = self._session.run(None, {self._input: self.preprocess(crops)})[0]
-        return np.asarray(out, dtype=np.float32)
+        out = np.asarray(self._session.run(None, {self._input: self.preprocess(crops)})[0], dtype=np.float32)
+        return adjust_probabilities(out, self.meta.temperature, self._bias) if self._adjust else out
 
     def mood_proba(self, probs: np.ndarray) -> np.ndarray:
         return probs @ self._to_mood

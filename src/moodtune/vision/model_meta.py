@@ -36,6 +36,11 @@ class ModelMeta:
     channels: int = 1
     color: str = "gray"
     alignment: dict[str, float] = field(default_factory=lambda: dict(FER_ALIGNMENT))
+    # Post-hoc adjustment chosen on Valid at export: p' = softmax(log(p) / temperature + logit_bias).
+    # The bias undoes part of the class-balanced loss's prior shift (logit adjustment, Menon et al.,
+    # "Long-tail learning via logit adjustment", ICLR 2021); empty means none.
+    temperature: float = 1.0
+    logit_bias: tuple[float, ...] = ()
     training_data: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
@@ -57,6 +62,13 @@ class ModelMeta:
             raise ModelError(f"input_size must be >= 8 pixels, but got {self.input_size}")
         if self.std <= 0:
             raise ModelError(f"std must be > 0, but got {self.std}")
+        if self.temperature <= 0:
+            raise ModelError(f"temperature must be > 0, but got {self.temperature}")
+        if self.logit_bias and len(self.logit_bias) != len(self.labels):
+            raise ModelError(
+                f"logit_bias must have one value per label ({len(self.labels)}), "
+                f"but has {len(self.logit_bias)}"
+            )
         missing = sorted(set(FER_ALIGNMENT) - set(self.alignment))
         if missing:
             raise ModelError(f"alignment must give {sorted(FER_ALIGNMENT)}, but lacks {missing}")
@@ -77,6 +89,7 @@ class ModelMeta:
         d = asdict(self)
         d["labels"] = list(self.labels)
         d["mood_groups"] = {k: list(v) for k, v in self.mood_groups.items()}
+        d["logit_bias"] = list(self.logit_bias)
         return d
 
     @classmethod
@@ -86,6 +99,7 @@ class ModelMeta:
             args = {k: v for k, v in d.items() if k in known}
             args["labels"] = tuple(args["labels"])
             args["mood_groups"] = {k: tuple(v) for k, v in args["mood_groups"].items()}
+            args["logit_bias"] = tuple(args.get("logit_bias", ()))
             return cls(**args)
         except (KeyError, TypeError) as exc:
             raise ModelError(f"model metadata is incomplete or malformed: {exc}") from None
