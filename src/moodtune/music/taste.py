@@ -1,0 +1,374 @@
+"""Personal taste: feedback events -> per-song scores for ``rank.recommend(..., taste=...)``.
+
+Feedback
+--------
+A ``Feedback`` is one event (like, dislike, skip, played to the end) by one listener on one song.
+Events are implicit feedback in the sense of Y. Hu, Y. Koren & C. Volinsky ("Collaborative filtering
+for implicit feedback datasets", ICDM 2008): each says how confident we are that the listener likes
+or dislikes the song, not a rating. ``EVENT_WEIGHTS``: like +3, played to the end +1, skip -1,
+dislike -3 (an explicit answer counts three plays). A song's net weight for a listener
+(``song_weights``) is its latest explicit answer (like or dislike; a change of mind replaces the
+old answer) plus the sum of its plays and skips, clipped to [-3, 3] so that one song replayed fifty
+times cannot outweigh everything else. Storage is not this module's job: functions take events as
+any iterable.
+
+Scores (all in [-1, 1], the range ``rank.recommend`` clips taste to)
+---------------------------------------------------------------------
+* Content (``content_scores``): the listener's profile is the weighted mean of the standardised
+  features (every feature of ``catalog.FEATURES``, minus the catalog mean, over its standard
+  deviation; unknown values at the mean) of the songs with feedback, weighted by net weight, so
+  disliked and skipped songs pull it away from them (Rocchio's relevance feedback: J. J. Rocchio,
+  "Relevance feedback in information retrieval", 1971). A song scores its cosine similarity to the
+  profile; a song the listener has feedback on scores its own net weight / 3 (an answer beats an
+  inference). Only the ``TASTE_LIMIT`` songs with the largest scores by magnitude are returned,
+  with every song that has feedback, because each taste song joins every target's shortlist.
+* Collaborative (``fit_collaborative``): ALS (``collaborative.ALSRecommender``) on the listeners x
+  songs matrix of positive net weights (a dislike is no evidence of what the listener would like,
+  so the matrix holds only r > 0; dislikes act through the content score). A listener's scores for
+  unseen songs are ALS's, divided by the largest magnitude.
+* The blend (``taste_scores``): cold start, no feedback: ``{}``, so the ranking is the plain mood
+  ranking. Fewer than ``MIN_EVENTS_FOR_CF`` (10) events for the listener, or fewer than
+  ``MIN_LISTENERS_FOR_CF`` (3) listeners with positive feedback: content only (ALS on a handful of
+  events or one listener learns nothing that the content profile does not). Otherwise ``(1 -
+  CF_WEIGHT) * content + CF_WEIGHT * collaborative`` with ``CF_WEIGHT`` 0.5, a missing score
+  counting 0; songs with the listener's own feedback keep their net weight / 3.
+
+"More like this" (``more_like_this``): the nearest songs in standardised feature space, scored by
+the Gaussian kernel ``exp(-d^2 / (2 D))`` of their Euclidean distance over ``D`` features, in
+(0, 1]; with a fitted collaborative model, half that and half its item similarity (for ALS the
+cosine of item factors, clipped at 0). The song itself and every song by its artist
+(``normalize.artist_key``, so 빅뱅 and BIGBANG are one) are left out.
+"Not this" (``not_this``): the original service's "no" flow asked about decade, season and mood;
+here it records a dislike and returns what the next request should use: the song excluded, the
+filters the listener chose (``rank.Filters``) and an optional strategy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+from scipy import sparse
+
+from moodtune.errors import UsageError
+from moodtune.music.catalog import Catalog, Song
+from moodtune.music.collaborative import ALSRecommender, CollaborativeRecommender
+from moodtune.music.normalize import artist_key, load_aliases
+from moodtune.music.plan import STRATEGIES
+from moodtune.music.rank import Filters
+
+__all__ = [
+    "CF_WEIGHT",
+    "EVENT_WEIGHTS",
+    "MIN_EVENTS_FOR_CF",
+    "MIN_LISTENERS_FOR_CF",
+    "TASTE_LIMIT",
+    "Collaborative",
+    "Event",
+    "Feedback",
+    "NotThis",
+    "content_scores",
+    "fit_collaborative",
+    "more_like_this",
+    "not_this",
+    "song_weights",
+    "taste_scores",
+]
+
+Event = Literal["like", "dislike", "skip", "complete"]
+EVENTS: tuple[str, ...] = get_args(Event)
+
+EVENT_WEIGHTS: dict[str, float] = {"like": 3.0, "complete": 1.0, "skip": -1.0, "dislike": -3.0}
+"""Each event's implicit-feedback weight (see the module docstring)."""
+MAX_WEIGHT = 3.0
+"""A song's net weight is clipped to [-MAX_WEIGHT, MAX_WEIGHT]; scores divide by it."""
+MIN_EVENTS_FOR_CF = 10
+"""A listener needs this many events before collaborative scores join the content profile."""
+MIN_LISTENERS_FOR_CF = 3
+"""Collaborative filtering needs this many listeners with positive feedback."""
+CF_WEIGHT = 0.5
+"""The collaborative share of the blend (the content profile has the rest)."""
+TASTE_LIMIT = 200
+"""At most this many inferred scores (the largest in magnitude) besides the songs with feedback."""
+_EXPLICIT = ("like", "dislike")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One event: ``listener`` (any non-empty id), ``song_id`` (a catalog id), ``event`` (``like``,
+    ``dislike``, ``skip`` or ``complete``: played to the end) and ``at`` (seconds since the epoch)."""
+
+    listener: str
+    song_id: str
+    event: Event
+    at: float
+
+    def __post_init__(self) -> None:
+        for name in ("listener", "song_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise UsageError(f"Feedback.{name} must be a non-empty string, but got {value!r}")
+        if self.event not in EVENT_WEIGHTS:
+            raise UsageError(
+                f"Feedback.event must be one of {', '.join(EVENTS)} ('complete' = played to the end), "
+                f"but got {self.event!r}"
+            )
+        at = self.at
+        if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
+            raise UsageError(f"Feedback.at must be a finite time in seconds since the epoch, but got {at!r}")
+
+    @property
+    def weight(self) -> float:
+        """The event's implicit-feedback weight (``EVENT_WEIGHTS``)."""
+        return EVENT_WEIGHTS[self.event]
+
+
+def _events(events: Iterable[Feedback]) -> list[Feedback]:
+    if isinstance(events, Feedback | str):
+        raise UsageError("events must be a collection of Feedback, not a single one; wrap it in a list")
+    out = list(events)
+    for i, e in enumerate(out):
+        if not isinstance(e, Feedback):
+            raise UsageError(f"events must be Feedback objects, but item {i} is {type(e).__name__}")
+    return out
+
+
+def _weights(events: list[Feedback]) -> dict[str, dict[str, float]]:
+    """listener -> song -> net weight (see the module docstring); events in time order."""
+    explicit: dict[tuple[str, str], float] = {}
+    plays: dict[tuple[str, str], float] = defaultdict(float)
+    for e in sorted(events, key=lambda e: e.at):  # stable: equal times keep their order
+        key = (e.listener, e.song_id)
+        if e.event in _EXPLICIT:
+            explicit[key] = e.weight
+        else:
+            plays[key] += e.weight
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for key in sorted(set(explicit) | set(plays)):
+        net = explicit.get(key, 0.0) + plays.get(key, 0.0)
+        out[key[0]][key[1]] = max(-MAX_WEIGHT, min(MAX_WEIGHT, net))
+    return dict(out)
+
+
+def song_weights(events: Iterable[Feedback], listener: str) -> dict[str, float]:
+    """The listener's net weight per song (in [-3, 3]; see the module docstring)."""
+    return _weights(_events(events)).get(listener, {})
+
+
+def _standardised(catalog: Catalog) -> np.ndarray:
+    """``(N, len(FEATURES))``: each feature minus its catalog mean over its standard deviation;
+    unknown values and constant features are 0."""
+    x = catalog.features()
+    known = np.isfinite(x)
+    counts = known.sum(axis=0)
+    mean = np.where(counts > 0, np.nansum(np.where(known, x, 0.0), axis=0) / np.maximum(counts, 1), 0.0)
+    centred = np.where(known, x - mean, 0.0)
+    std = np.sqrt((centred**2).sum(axis=0) / np.maximum(counts, 1))
+    return np.asarray(np.where(std > 1e-12, centred / np.where(std > 1e-12, std, 1.0), 0.0))
+
+
+def _limit(scores: dict[str, float], keep: Iterable[str], limit: int) -> dict[str, float]:
+    """The ``limit`` largest scores by magnitude (ties by id), plus every id in ``keep``."""
+    kept = set(keep)
+    ranked = sorted((k for k in scores if k not in kept), key=lambda k: (-abs(scores[k]), k))
+    chosen = kept.union(ranked[:limit])
+    return {k: v for k, v in scores.items() if k in chosen}
+
+
+def _own(weights: Mapping[str, float], catalog: Catalog) -> dict[str, float]:
+    return {s: w / MAX_WEIGHT for s, w in weights.items() if s in catalog}
+
+
+def content_scores(
+    catalog: Catalog, events: Iterable[Feedback], listener: str, limit: int = TASTE_LIMIT
+) -> dict[str, float]:
+    """Song id -> content score in [-1, 1] for ``listener`` (see the module docstring); ``{}`` when
+    the listener has no feedback on songs of this catalog. Usable as ``rank.recommend(taste=...)``."""
+    if not isinstance(catalog, Catalog):
+        raise UsageError(f"content_scores needs a Catalog, but got {type(catalog).__name__}")
+    weights = _own(song_weights(events, listener), catalog)
+    if not weights:
+        return {}
+    z = _standardised(catalog)
+    position = _positions(catalog)
+    rows = np.array([position[s] for s in weights], dtype=np.int64)
+    w = np.array(list(weights.values()))
+    profile = (w[:, None] * z[rows]).sum(axis=0) / np.abs(w).sum()
+    norm = float(np.linalg.norm(profile))
+    scores: dict[str, float] = {}
+    if norm > 1e-9:
+        norms = np.linalg.norm(z, axis=1)
+        cosine = (z @ profile) / (np.where(norms > 1e-12, norms, 1.0) * norm)
+        scores = {s.id: float(c) for s, c in zip(catalog.songs, np.clip(cosine, -1.0, 1.0), strict=True)}
+    scores.update(weights)
+    return _limit(scores, weights, limit)
+
+
+def _positions(catalog: Catalog) -> dict[str, int]:
+    return {s: i for i, s in enumerate(catalog.ids)}
+
+
+@dataclass(frozen=True)
+class Collaborative:
+    """A collaborative model fitted on feedback: the recommender, its listeners (matrix rows) and
+    the catalog's song ids (matrix columns, catalog order)."""
+
+    recommender: CollaborativeRecommender
+    listeners: tuple[str, ...]
+    song_ids: tuple[str, ...]
+    _rows: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rows", {s: i for i, s in enumerate(self.song_ids)})
+
+    def column(self, song_id: str) -> int | None:
+        """The matrix column of a song, or None when it is not in the catalog it was fitted on."""
+        return self._rows.get(song_id)
+
+
+def fit_collaborative(
+    catalog: Catalog,
+    events: Iterable[Feedback],
+    make: Callable[[], CollaborativeRecommender] = ALSRecommender,
+) -> Collaborative | None:
+    """Fit ``make()`` (ALS by default) on every listener's positive net weights over the catalog's
+    songs; None when fewer than ``MIN_LISTENERS_FOR_CF`` listeners have any."""
+    ids = catalog.ids
+    column = {s: i for i, s in enumerate(ids)}
+    listeners: list[str] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for listener, weights in sorted(_weights(_events(events)).items()):
+        positive = [(column[s], w) for s, w in weights.items() if w > 0 and s in column]
+        if not positive:
+            continue
+        for c, w in positive:
+            rows.append(len(listeners))
+            cols.append(c)
+            vals.append(w)
+        listeners.append(listener)
+    if len(listeners) < MIN_LISTENERS_FOR_CF:
+        return None
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(listeners), len(ids)), dtype=np.float32)
+    return Collaborative(make().fit(matrix), tuple(listeners), ids)
+
+
+def _cf_scores(model: Collaborative, listener: str, limit: int) -> dict[str, float]:
+    if listener not in model.listeners:
+        return {}
+    items, scores = model.recommender.recommend(
+        model.listeners.index(listener), n=min(limit, len(model.song_ids))
+    )
+    top = float(np.abs(scores).max()) if len(scores) else 0.0
+    if top <= 0:
+        return {}
+    return {
+        model.song_ids[int(i)]: float(np.clip(s / top, -1.0, 1.0)) for i, s in zip(items, scores, strict=True)
+    }
+
+
+def taste_scores(
+    catalog: Catalog,
+    events: Iterable[Feedback],
+    listener: str,
+    min_events_for_cf: int = MIN_EVENTS_FOR_CF,
+    collaborative: Collaborative | None = None,
+    limit: int = TASTE_LIMIT,
+) -> dict[str, float]:
+    """Song id -> taste score in [-1, 1] for ``listener``: ``{}`` without feedback (cold start),
+    the content profile below ``min_events_for_cf`` events, then the blend with collaborative
+    scores (see the module docstring). ``collaborative`` is a model from ``fit_collaborative`` on
+    the same events; without one it is fitted here when needed."""
+    if isinstance(min_events_for_cf, bool) or not isinstance(min_events_for_cf, int) or min_events_for_cf < 0:
+        raise UsageError(f"min_events_for_cf must be a whole number >= 0, but got {min_events_for_cf!r}")
+    events = _events(events)
+    content = content_scores(catalog, events, listener, limit)
+    if not content:
+        return {}
+    count = sum(1 for e in events if e.listener == listener)
+    if count < min_events_for_cf:
+        return content
+    model = collaborative if collaborative is not None else fit_collaborative(catalog, events)
+    cf = {} if model is None else _cf_scores(model, listener, limit)
+    if not cf:
+        return content
+    own = _own(song_weights(events, listener), catalog)
+    blend = {
+        s: (1 - CF_WEIGHT) * content.get(s, 0.0) + CF_WEIGHT * cf.get(s, 0.0) for s in set(content) | set(cf)
+    }
+    blend.update(own)
+    return _limit(dict(sorted(blend.items())), own, limit)
+
+
+def more_like_this(
+    catalog: Catalog, song_id: str, n: int = 10, collaborative: Collaborative | None = None
+) -> list[tuple[Song, float]]:
+    """Up to ``n`` songs like ``song_id`` with their similarity in (0, 1], best first (ties by
+    catalog order), never the song itself or its artist (see the module docstring)."""
+    if not isinstance(catalog, Catalog):
+        raise UsageError(f"more_like_this needs a Catalog, but got {type(catalog).__name__}")
+    song = catalog.get(song_id)
+    if song is None:
+        raise UsageError(f"no song with id {song_id!r} in the catalog; pick one from a recommendation list")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise UsageError(f"n must be a positive whole number, but got {n!r}")
+    z = _standardised(catalog)
+    row = _positions(catalog)[song_id]
+    sq = ((z - z[row]) ** 2).sum(axis=1)
+    sim = np.exp(-sq / (2 * z.shape[1]))
+    if collaborative is not None:
+        column = collaborative.column(song_id)
+        if column is not None and collaborative.song_ids == catalog.ids:
+            items, scores = collaborative.recommender.similar_items(column, n=len(catalog) - 1)
+            cf = np.zeros(len(catalog))
+            cf[items] = np.clip(scores, 0.0, 1.0)
+            sim = 0.5 * sim + 0.5 * cf
+    aliases = load_aliases()
+    artist = artist_key(song.artist, aliases)
+    order = np.lexsort((np.arange(len(sim)), -sim))
+    out: list[tuple[Song, float]] = []
+    for i in order:
+        other = catalog.songs[int(i)]
+        if other.id == song_id or artist_key(other.artist, aliases) == artist:
+            continue
+        out.append((other, float(sim[i])))
+        if len(out) == n:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class NotThis:
+    """What "not this" gives back: the dislike to store, and what the refreshed request should use
+    (the song excluded, the filters and strategy the listener chose, None = unchanged)."""
+
+    feedback: Feedback
+    exclude_ids: tuple[str, ...]
+    filters: Filters | None = None
+    strategy: str | None = None
+
+
+def not_this(
+    listener: str,
+    song_id: str,
+    at: float,
+    filters: Filters | None = None,
+    strategy: str | None = None,
+) -> NotThis:
+    """The listener's "no" on a song: a ``dislike`` to record (the caller stores it; it then lowers
+    the song and songs like it through ``taste_scores``), and the refresh to run: the same request
+    without the song, with the listener's answers to "another decade, genre, language?"
+    (``filters``) and "another mood direction?" (``strategy``, one of ``plan.STRATEGIES``)."""
+    if filters is not None and not isinstance(filters, Filters):
+        raise UsageError(
+            f"filters must be a Filters(language, genre, decade, youtube_only), but got {filters!r}"
+        )
+    if strategy is not None and strategy not in STRATEGIES:
+        raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, but got {strategy!r}")
+    feedback = Feedback(listener, song_id, "dislike", at)
+    return NotThis(feedback=feedback, exclude_ids=(song_id,), filters=filters, strategy=strategy)
