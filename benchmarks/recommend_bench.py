@@ -1,12 +1,14 @@
 """The mood recommender, measured (``moodtune.music.plan`` + ``moodtune.music.rank``).
 
-1. Mood consistency: for each listener mood and strategy ``match``, the share of the top 10 whose
-   data_moods label fits the mood (positive -> happy/energetic, negative -> sad, neutral -> calm),
-   ranking only the catalog songs that carry a data_moods label (686). Twice: with the shipped mood
-   model, which was fitted on these very songs (in-sample), and with out-of-fold probabilities
-   (each song scored by a model fitted on the other four folds of data_moods.csv, folds as in
-   ``mood_model.cross_validate``), the honest figure. Target: >= 0.8.
-2. Lift: the mean valence of the songs in the first and the last third of a 20-song lift, per mood.
+1. Mood consistency (``moodtune.music.evaluate.consistency``): for each listener mood and strategy
+   ``match``, the share of the top 10 whose data_moods label fits the mood (positive ->
+   happy/energetic, negative -> sad, neutral -> calm), ranking only the catalog songs that carry a
+   data_moods label (686). Twice: with the shipped mood model, which was fitted on these very songs
+   (in-sample), and with out-of-fold probabilities (each song scored by a model fitted on the other
+   four folds of data_moods.csv, folds as in ``mood_model.cross_validate``), the honest figure.
+   Target: >= 0.8.
+2. Lift (``moodtune.music.evaluate.lift``): the mean valence of the songs in the first and the last
+   third of a 20-song lift, per mood.
 3. Speed on the shipped catalog: index build time and size, then p50 latency (wall clock and CPU
    time of the calling thread) of 20 songs for every strategy and mood, and with filters.
 4. Speed on synthetic catalogs of 10k, 100k and 1M songs (features resampled from the shipped
@@ -35,12 +37,11 @@ import numpy as np
 
 import moodtune.music.rank as rank
 from moodtune.emotions import MOODS
-from moodtune.moodspace import LISTENER_TO_MUSIC_MOODS, MUSIC_MOODS, MoodPoint
+from moodtune.moodspace import MoodPoint
 from moodtune.music.catalog import FEATURES, Catalog, Song
-from moodtune.music.mood_model import FEATURES as MODEL_FEATURES
-from moodtune.music.mood_model import MoodModel, load_data_moods
+from moodtune.music.evaluate import consistency, lift
 from moodtune.music.plan import STRATEGIES, make_plan
-from moodtune.music.rank import SHORTLIST_MOOD_SCALE, Filters, RecommenderIndex, recommend
+from moodtune.music.rank import Filters, RecommenderIndex, recommend
 
 DATA_MOODS = Path(__file__).resolve().parents[2] / "shared" / "data" / "music" / "data_moods.csv"
 
@@ -97,89 +98,7 @@ def latency(index: RecommenderIndex, repeats: int) -> dict[str, Any]:
     return out
 
 
-# --- 1. mood consistency ------------------------------------------------------------------------
-
-
-def labelled(catalog: Catalog) -> tuple[Catalog, dict[str, str]]:
-    songs = [s for s in catalog if set(s.mood_tags) & set(MUSIC_MOODS)]
-    labels = {s.id: next(t for t in s.mood_tags if t in MUSIC_MOODS) for s in songs}
-    return Catalog(songs), labels
-
-
-def out_of_fold(sub: Catalog, index: RecommenderIndex) -> RecommenderIndex:
-    """``index`` with each song's mood probabilities from a model that never saw it."""
-    import csv
-
-    from sklearn.model_selection import StratifiedKFold
-
-    X, y = load_data_moods(DATA_MOODS)
-    with DATA_MOODS.open(newline="", encoding="utf-8") as fh:
-        spotify = [row["id"] for row in csv.DictReader(fh)]
-    row_of = {sid: i for i, sid in enumerate(spotify)}
-
-    def csv_row(song: Song) -> int:
-        for sid in (song.spotify_id, *(o.removeprefix("spotify:") for o in song.other_ids)):
-            if sid in row_of:
-                return row_of[sid]
-        raise SystemExit(f"{song.id} ({song.title}) has no row in {DATA_MOODS}")
-
-    rows = np.array([csv_row(sub.songs[int(p)]) for p in index.rows])
-    fold_of = np.empty(len(y), dtype=np.int64)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    for f, (_, test) in enumerate(folds.split(X, np.array(y))):
-        fold_of[test] = f
-    feats = sub.features()[index.rows]
-    model_input = np.full((len(rows), len(MODEL_FEATURES)), np.nan)
-    for j, name in enumerate(MODEL_FEATURES):
-        if name in FEATURES:
-            model_input[:, j] = feats[:, FEATURES.index(name)]
-    probabilities = np.zeros((len(rows), len(MUSIC_MOODS)))
-    for f in range(5):
-        train = np.flatnonzero(fold_of != f)
-        model = MoodModel().fit(X[train], [y[i] for i in train])
-        mine = fold_of[rows] == f
-        probabilities[mine] = model.predict_proba(model_input[mine])
-    k = len(rank.DIMENSIONS)
-    index.space[:, k:-1] = SHORTLIST_MOOD_SCALE * probabilities
-    index.space[:, -1] = SHORTLIST_MOOD_SCALE * np.sqrt(np.clip(1 - (probabilities**2).sum(axis=1), 0, None))
-    return index
-
-
-def consistency(catalog: Catalog) -> dict[str, Any]:
-    sub, labels = labelled(catalog)
-    out: dict[str, Any] = {"songs": len(sub)}
-    indexes = {"in_sample": RecommenderIndex(sub)}
-    if DATA_MOODS.is_file():
-        indexes["out_of_fold"] = out_of_fold(sub, RecommenderIndex(sub))
-    for name, index in indexes.items():
-        shares = {}
-        for mood in MOODS:
-            top = recommend(index, make_plan(mood, "match", 10))
-            fits = [labels[r.song.id] in LISTENER_TO_MUSIC_MOODS[mood] for r in top]
-            shares[mood] = {
-                "share": sum(fits) / len(fits),
-                "labels": [labels[r.song.id] for r in top],
-            }
-        out[name] = shares
-    return out
-
-
-# --- 2. lift ------------------------------------------------------------------------------------
-
-
-def lift(index: RecommenderIndex) -> dict[str, Any]:
-    out = {}
-    for mood in MOODS:
-        songs = recommend(index, make_plan(mood, "lift", 20))
-        valence = [float(r.song.valence or 0.0) for r in songs]
-        third = len(valence) // 3
-        out[mood] = {
-            "first_third_valence": round(float(np.mean(valence[:third])), 3),
-            "last_third_valence": round(float(np.mean(valence[-third:])), 3),
-            "first_third_energy": round(float(np.mean([r.song.energy or 0.0 for r in songs][:third])), 3),
-            "last_third_energy": round(float(np.mean([r.song.energy or 0.0 for r in songs][-third:])), 3),
-        }
-    return out
+# 1. mood consistency and 2. lift: moodtune.music.evaluate (also behind `moodtune eval-recs`).
 
 
 # --- 4. synthetic catalogs ----------------------------------------------------------------------
@@ -303,7 +222,7 @@ def main() -> None:
     t1 = time.perf_counter()
     index = RecommenderIndex(shipped)
     t2 = time.perf_counter()
-    report["consistency"] = consistency(shipped)
+    report["consistency"] = consistency(shipped, DATA_MOODS if DATA_MOODS.is_file() else None)
     report["lift"] = lift(index)
     report["shipped"] = {
         "songs": len(shipped),

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from moodtune.errors import MoodtuneError, UsageError
-from moodtune.music.cli import catalog_app, recommend_command
+from moodtune.music.cli import catalog_app, eval_recs_command, recommend_command
 
 app = typer.Typer(
     add_completion=False,
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats, search, import a CSV.")
 app.command("recommend")(recommend_command)
+app.command("eval-recs")(eval_recs_command)
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # one error, one line, also in logs

@@ -315,3 +315,87 @@ def recommend_command(
         out.print(table)
 
     _run(go)
+
+
+def _figure(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def eval_recs_command(
+    data_moods: Annotated[
+        Path,
+        typer.Option(
+            "--data-moods",
+            help="data_moods.csv, for the out-of-fold mood consistency (skipped when the file is missing)",
+        ),
+    ] = DEFAULT_SOURCE / "data_moods.csv",
+    as_json: JsonOption = False,
+) -> None:
+    """Evaluate the mood recommender on the shipped catalog: mood model accuracy, mood consistency,
+    the curators' playlists (ROC AUC), lift, diversity and coverage (see moodtune.music.evaluate).
+
+    Exit code 0, or 1 when the catalog or the mood model cannot be read."""
+
+    def go() -> None:
+        from moodtune.cli import out
+        from moodtune.emotions import MOODS
+        from moodtune.music.evaluate import evaluate_recommender
+
+        report = evaluate_recommender(data_moods=data_moods if data_moods.is_file() else None)
+        if as_json:
+            _json(report)
+            return
+        model = report["mood_model"]
+        _print(
+            f"catalog: {report['catalog']['songs']} songs ({report['catalog']['placed']} placed); "
+            f"mood model {model['folds']}-fold accuracy on {model['data']} (stored): "
+            f"{100 * model['accuracy_mean']:.1f}% +- {100 * model['accuracy_std']:.1f}"
+        )
+        cons, cur, lift = report["consistency"], report["curators"], report["lift"]
+        table = Table(title="per listener mood")
+        table.add_column("")
+        for col in (*MOODS, "mean"):
+            table.add_column(col, justify="right")
+        for name in ("in_sample", "out_of_fold"):
+            if name in cons:
+                shares = [cons[name][m]["share"] for m in MOODS]
+                table.add_row(
+                    f"consistency, top 10 ({name.replace('_', ' ')}, {cons['songs']} songs)",
+                    *(_figure(s, 2) for s in shares),
+                    "",
+                )
+        for subset in ("all", "measured"):
+            table.add_row(
+                f"curators' AUC ({subset}, {cur['songs'][subset]} songs)",
+                *(_figure(cur[subset][m]) for m in MOODS),
+                _figure(cur[subset]["mean"]),
+            )
+        table.add_row(
+            "lift valence, first -> last third",
+            *(f"{lift[m]['first_third_valence']:.2f} -> {lift[m]['last_third_valence']:.2f}" for m in MOODS),
+            "",
+        )
+        table.caption = f"note: {cur['note']}"
+        out.print(table)
+        div = report["diversity"]
+        table = Table(title=f"diversity over {div['requests']} requests of {div['list_length']} songs")
+        for col in ("strategy", "intra-list distance", "distinct artists"):
+            table.add_column(col, justify="right")
+        for strategy, figures in div["by_strategy"].items():
+            table.add_row(
+                strategy,
+                _figure(figures["intra_list_distance"]),
+                _figure(figures["distinct_artists"], 1),
+            )
+        table.add_row(
+            "all",
+            _figure(div["intra_list_distance"]["mean"]),
+            f"{_figure(div['distinct_artists']['mean'], 1)} (min {div['distinct_artists']['min']})",
+        )
+        table.caption = (
+            f"catalog coverage {100 * div['coverage']:.1f}%: {div['songs_recommended']} of "
+            f"{div['catalog_songs']} songs recommended at least once"
+        )
+        out.print(table)
+
+    _run(go)

@@ -703,6 +703,20 @@ def _taste(index: RecommenderIndex, taste: Mapping[str, float] | None) -> tuple[
     return rows[order], values[order]
 
 
+def score_songs(index: RecommenderIndex, target: Target, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The score of the module docstring, without taste and the MMR term, of index ``rows`` (not
+    catalog positions; see ``RecommenderIndex.rows_of``) for one ``target``: how well the ranker
+    would place each song there, before anything is picked. For offline evaluation
+    (``moodtune.music.evaluate``); ``recommend`` scores the same way."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.ndim != 1 or (len(rows) and (rows.min() < 0 or rows.max() >= len(index))):
+        raise UsageError(f"rows must be index rows in [0, {len(index)}), but got {rows!r}")
+    none = np.zeros(0, dtype=np.int64)
+    request = _Request(index, Filters(), none, (none, np.zeros(0)), 0)
+    z = index.target_vector(target)[None, :]
+    return request.base(rows[None, :], z, np.array([target.moods]))[0]
+
+
 def recommend(
     catalog: Catalog | RecommenderIndex,
     plan: Plan,
