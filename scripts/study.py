@@ -60,15 +60,16 @@ def main() -> None:
         onnx_path = run_dir / "model.onnx"
         if not onnx_path.is_file():
             export_run(run_dir, onnx_path, data=args.data)
-        meta = json.loads(onnx_path.with_suffix(".json").read_text())
         metrics = json.loads(metrics_path.read_text())
-        valid = meta["metrics"]["ferplus_valid"]
+        # The best epoch's own Valid report (the PyTorch model, before any post-hoc adjustment),
+        # so every row is read the same way.
+        valid = json.loads((run_dir / "best_valid_report.json").read_text())
         table.append(
             {
                 "row": path.stem,
                 "valid_accuracy": valid["accuracy"],
-                "valid_mood_accuracy": valid["mood_accuracy"],
-                "valid_negative_recall": valid["mood_recall"]["negative"],
+                "valid_mood_accuracy": valid["mood"]["accuracy"],
+                "valid_negative_recall": valid["mood"]["per_class_recall"]["negative"],
                 "parameters": metrics["parameters"],
                 "latency_ms": round(latency_ms(onnx_path), 3),
                 "train_wall_s": metrics["wall_seconds"],
