@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import resource
 import statistics
 import sys
 import time
@@ -120,6 +119,19 @@ def throughput(frames: list[bytes], processes: int) -> float:
         return processes * len(frames) / (time.perf_counter() - t0)
 
 
+# The child measures itself: a forked child's RUSAGE_CHILDREN figure would count the parent's pages
+# it held between fork and exec.
+_RSS_PROBE = """
+import resource, sys
+from moodtune.cli import app
+try:
+    app(["analyze", sys.argv[1], "--json"])
+except SystemExit:
+    pass
+sys.stderr.write(f"\\nmaxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+"""
+
+
 def analyze_process_rss(frames: list[bytes]) -> float:
     """Peak RSS (MB) of a ``moodtune analyze --json`` process reading these frames from a folder."""
     import subprocess
@@ -128,12 +140,16 @@ def analyze_process_rss(frames: list[bytes]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         for i, data in enumerate(frames):
             Path(tmp, f"frame{i:03d}.jpg").write_bytes(data)
-        subprocess.run(
-            [sys.executable, "-m", "moodtune.cli", "analyze", tmp, "--json"],
+        proc = subprocess.run(
+            [sys.executable, "-c", _RSS_PROBE, tmp],
             check=True,
             stdout=subprocess.DEVNULL,
+            capture_output=False,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    kb = next(line for line in proc.stderr.splitlines() if line.startswith("maxrss_kb="))
+    return int(kb.split("=")[1]) / 1024
 
 
 def main() -> None:
@@ -167,7 +183,6 @@ def main() -> None:
         counts = [len(engine.analyze_rgb(f).faces) for f in frames]
         growth[n] = {**timed(engine.analyze_rgb, frames), "mean_faces_found": float(np.mean(counts))}
     res["faces_per_frame"] = growth
-    # RSS first: RUSAGE_CHILDREN keeps the largest child, and the throughput workers are children too.
     res["peak_rss_mb"] = analyze_process_rss(one_jpeg[:50])
     res["throughput_frames_per_s"] = {p: throughput(one_jpeg, p) for p in (1, 2)}
     if args.json:
