@@ -25,7 +25,7 @@ from moodtune.music.build import (
     import_csv,
     merge_songs,
 )
-from moodtune.music.catalog import FEATURES, Catalog, Song
+from moodtune.music.catalog import CATALOG_PATH, FEATURES, Catalog, Song
 from moodtune.music.normalize import load_aliases, song_id, split_bilingual, title_key
 from tests.fixtures import SHARED
 
@@ -543,6 +543,21 @@ def test_real_folder_builds_the_shipped_catalog() -> None:
     assert report.curated["without_features"] == 0
     assert not [n for n in report.notes if "alias canonical names" in n]  # spelled as in the K-pop file
 
-    shipped = Catalog.load()
+    shipped = Catalog.load(CATALOG_PATH)
     assert shipped.ids == catalog.ids
     assert shipped.songs == catalog.songs
+
+
+def test_import_without_a_target_keeps_the_package_untouched(user_data_dir: Path, tmp_path: Path) -> None:
+    # A listener's import lands in their own data folder, which then becomes the default catalog;
+    # the catalog shipped inside the package is never rewritten.
+    shipped_bytes = CATALOG_PATH.read_bytes()
+    rows = tmp_path / "mine.csv"
+    rows.write_text("title,artist,valence,energy\nMy Own Song,Some Local Band,0.7,0.4\n", encoding="utf-8")
+    proc = run("import", str(rows))
+    assert proc.returncode == 0, proc.stderr
+    assert CATALOG_PATH.read_bytes() == shipped_bytes
+    mine = user_data_dir / "catalog.csv.gz"
+    assert mine.is_file()
+    assert Catalog.load().get(song_id("Some Local Band", "My Own Song")) is not None
+    assert len(Catalog.load()) == len(Catalog.load(CATALOG_PATH)) + 1

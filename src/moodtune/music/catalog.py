@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,25 @@ from moodtune.errors import CatalogError
 from moodtune.music.normalize import canonical_artist, compact, load_aliases
 
 CATALOG_PATH = Path(__file__).parent / "data" / "catalog.csv.gz"
+"""The catalog shipped in the package (written by ``moodtune catalog build``)."""
+
+
+def user_catalog_path() -> Path:
+    """Where ``moodtune catalog import`` keeps the listener's own catalog (the shipped songs plus
+    theirs), outside the installed package so a reinstall keeps it: ``$MOODTUNE_DATA_DIR``, else
+    ``$XDG_DATA_HOME/moodtune``, else ``~/.local/share/moodtune``."""
+    root = os.environ.get("MOODTUNE_DATA_DIR")
+    if root:
+        return Path(root) / "catalog.csv.gz"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "moodtune" / "catalog.csv.gz"
+
+
+def default_catalog_path() -> Path:
+    """The user's catalog once they imported songs, else the shipped one."""
+    user = user_catalog_path()
+    return user if user.is_file() else CATALOG_PATH
+
 
 UNIT_FEATURES: tuple[str, ...] = (
     "valence",
@@ -357,8 +377,9 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Catalog:
-        """Read a catalog written by ``save`` (default: the one shipped in the package)."""
-        path = CATALOG_PATH if path is None else Path(path)
+        """Read a catalog written by ``save`` (default: the user's catalog if they imported songs,
+        else the one shipped in the package)."""
+        path = default_catalog_path() if path is None else Path(path)
         if not path.is_file():
             raise CatalogError(
                 f"no catalog at {path}; build one with `moodtune catalog build` (needs shared/data/music)"

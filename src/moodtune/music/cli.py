@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from moodtune.music.catalog import CATALOG_PATH
+from moodtune.music.catalog import CATALOG_PATH, user_catalog_path
 
 if TYPE_CHECKING:
     from moodtune.music.plan import Reading
@@ -159,7 +159,12 @@ def import_(
     ],
     catalog: CatalogOption = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="catalog file to write (default: the --catalog file)")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="catalog file to write (default: the --catalog file, else your own catalog in "
+            "$MOODTUNE_DATA_DIR or ~/.local/share/moodtune, which then becomes the default)",
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -174,7 +179,7 @@ def import_(
 
         before = Catalog.load(catalog)
         merged, report = import_csv(file, before)
-        target = out_path or catalog or CATALOG_PATH
+        target = out_path or catalog or user_catalog_path()
         merged.save(target)
         summary = {
             "path": str(target),
