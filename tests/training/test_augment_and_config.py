@@ -68,3 +68,13 @@ def test_missing_config_and_bad_override(tmp_path: Path) -> None:
         load_config(tmp_path / "none.yaml")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         parse_overrides(["epochs"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[2] / "configs").rglob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_every_shipped_config_loads(path: Path) -> None:
+    cfg = load_config(path)
+    assert cfg.epochs >= 1 and cfg.name
