@@ -39,8 +39,8 @@ import cv2
 import numpy as np
 
 from moodtune.datasets import open_dataset
-from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS, FER2013_CLASSES, fer2013_to_emotion
-from moodtune.evaluation.evaluate import evaluate_probs, mood_matrix, predict_dataset
+from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS, FER2013_CLASSES, fer2013_to_emotion, mood_matrix
+from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
 
 PEER_SIZE = 64
 MODEL_FILE = "emotion_model_quantized.tflite"

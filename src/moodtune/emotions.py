@@ -7,6 +7,10 @@ in a model's metadata; serving reads the grouping from the metadata, never from 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
 EMOTIONS: tuple[str, ...] = (
     "neutral",
     "happiness",
@@ -68,6 +72,15 @@ _MOOD_SYNONYMS: dict[str, str] = {
     "positive": "positive",
     "pos": "positive",
 }
+
+
+def mood_matrix(labels: Sequence[str], mood_groups: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """``(n_labels, n_moods)`` 0/1 matrix: emotion probabilities @ it = mood probabilities."""
+    m = np.zeros((len(labels), len(mood_groups)), dtype=np.float64)
+    for j, members in enumerate(mood_groups.values()):
+        for lab in members:
+            m[list(labels).index(lab), j] = 1.0
+    return m
 
 
 def canonical_label(word: str) -> tuple[str, str] | None:

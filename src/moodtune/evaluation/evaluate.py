@@ -13,16 +13,9 @@ from typing import Any
 import numpy as np
 
 from moodtune.datasets.base import FaceDataset
+from moodtune.emotions import mood_matrix
 from moodtune.errors import DatasetError
 from moodtune.evaluation.metrics import classification_report
-
-
-def mood_matrix(labels: Sequence[str], mood_groups: Mapping[str, Sequence[str]]) -> np.ndarray:
-    m = np.zeros((len(labels), len(mood_groups)), dtype=np.float64)
-    for j, members in enumerate(mood_groups.values()):
-        for lab in members:
-            m[list(labels).index(lab), j] = 1.0
-    return m
 
 
 def evaluate_probs(

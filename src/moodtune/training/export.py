@@ -23,10 +23,11 @@ import numpy as np
 import torch
 
 from moodtune import __version__
-from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
+from moodtune.datasets import open_fer2013, open_ferplus
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
+from moodtune.evaluation.run import evaluate_classifier
 from moodtune.training.data import class_weights
 from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
@@ -52,16 +53,8 @@ class ExportResult:
     checks: dict[str, Any]
 
 
-def _evaluate(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
-    probs = predict_dataset(clf.predict_proba, dataset, clf.meta.input_size)
-    labels = dataset.labels[dataset.labelled]
-    return evaluate_probs(
-        probs, labels, dataset.classes, dataset.level, clf.meta.labels, clf.meta.mood_groups
-    )
-
-
 def _valid_accuracy(clf: EmotionClassifier, data: str) -> float:
-    return float(_evaluate(clf, open_ferplus(data, "valid"))["accuracy"])
+    return float(evaluate_classifier(clf, open_ferplus(data, "valid"))["accuracy"])
 
 
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -126,11 +119,11 @@ def measured_metrics(model_path: Path, data: str) -> dict[str, Any]:
     labels file exists, FER2013 PrivateTest, as stored in its metadata."""
     clf = EmotionClassifier(model_path)
     out = {
-        "ferplus_valid": _summary(_evaluate(clf, open_ferplus(data, "valid"))),
-        "ferplus_test": _summary(_evaluate(clf, open_ferplus(data, "test"))),
+        "ferplus_valid": _summary(evaluate_classifier(clf, open_ferplus(data, "valid"))),
+        "ferplus_test": _summary(evaluate_classifier(clf, open_ferplus(data, "test"))),
     }
     if (Path(data) / "fer2013_labels.csv").is_file():
-        out["fer2013_privatetest"] = _summary(_evaluate(clf, open_fer2013(data, "test")))
+        out["fer2013_privatetest"] = _summary(evaluate_classifier(clf, open_fer2013(data, "test")))
     return out
 
 

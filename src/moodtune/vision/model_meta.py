@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from moodtune.emotions import mood_matrix
 from moodtune.errors import ModelError
 
 SCHEMA_VERSION = 1
@@ -79,11 +80,7 @@ class ModelMeta:
 
     def mood_matrix(self) -> np.ndarray:
         """``(n_labels, n_moods)`` 0/1 matrix: emotion probabilities @ it = mood probabilities."""
-        m = np.zeros((len(self.labels), len(self.mood_groups)), dtype=np.float32)
-        for j, members in enumerate(self.mood_groups.values()):
-            for lab in members:
-                m[self.labels.index(lab), j] = 1.0
-        return m
+        return mood_matrix(self.labels, self.mood_groups).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
