@@ -124,10 +124,9 @@ class Analyzer:
         gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
         size = self.meta.input_size
         crops = np.stack([align_face(gray, f, size, self.meta.alignment) for f in faces])
-        qualities = [assess(gray, f, self.thresholds) for f in faces]
+        qualities = [assess(gray, f, self.thresholds, scale=scale) for f in faces]
         if scale != 1.0:
             faces = [_rescale(f, 1.0 / scale) for f in faces]
-            qualities = [_rescale_quality(q, 1.0 / scale, self.thresholds) for q in qualities]
         return ImageAnalysis(width=w, height=h, faces=self._read(faces, crops, qualities))
 
     def _whole_image_face(self, rgb: np.ndarray) -> ImageAnalysis:
@@ -159,21 +158,6 @@ class Analyzer:
 def _rescale(face: Face, k: float) -> Face:
     x, y, w, h = face.box
     return Face(box=(x * k, y * k, w * k, h * k), score=face.score, keypoints=face.keypoints * k)
-
-
-def _rescale_quality(q: FaceQuality, k: float, t: QualityThresholds) -> FaceQuality:
-    """Size is judged in original pixels (the detection copy was downscaled)."""
-    size = q.size * k
-    return FaceQuality(
-        size=size,
-        brightness=q.brightness,
-        sharpness=q.sharpness,
-        yaw=q.yaw,
-        too_small=size < t.min_side,
-        too_dark=q.too_dark,
-        blurred=q.blurred,
-        turned_away=q.turned_away,
-    )
 
 
 _default: Analyzer | None = None

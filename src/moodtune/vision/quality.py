@@ -82,10 +82,14 @@ def yaw_of(face: Face) -> float:
     return float(np.dot(nose - (right + left) / 2, eye_vec / dist) / dist)
 
 
-def assess(gray: np.ndarray, face: Face, thresholds: QualityThresholds | None = None) -> FaceQuality:
+def assess(
+    gray: np.ndarray, face: Face, thresholds: QualityThresholds | None = None, scale: float = 1.0
+) -> FaceQuality:
+    """Judge ``face`` in ``gray``; ``scale`` is the image's size relative to the original photo
+    (a downscaled detection copy), so the face's size is judged in original pixels."""
     t = thresholds or QualityThresholds()
     region = face_region(gray, face)
-    size = float(min(face.box[2], face.box[3]))
+    size = float(min(face.box[2], face.box[3])) / scale
     brightness = float(region.mean())
     ref = cv2.resize(region, (REFERENCE_SIDE, REFERENCE_SIDE), interpolation=cv2.INTER_AREA)
     sharpness = float(cv2.Laplacian(ref, cv2.CV_64F).var())
