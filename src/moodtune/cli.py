@@ -325,6 +325,55 @@ def demo(
     _run(go)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="server processes (default 1)")] = None,
+    https: Annotated[
+        bool, typer.Option(help="serve HTTPS with a self-signed certificate (a phone's camera needs HTTPS)")
+    ] = False,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="your own certificate (PEM)")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="its private key (PEM)")] = None,
+) -> None:
+    """Start the web service: the page, the API (/api/v1, docs at /docs), /healthz and /metrics.
+
+    Every other setting is a MOODTUNE_* environment variable: see `moodtune settings`."""
+
+    def go() -> None:
+        from moodtune.settings import load_settings
+        from moodtune.web.server import serve as run_server
+
+        settings = load_settings(host=host, port=port, workers=workers)
+        run_server(settings, https=https, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+
+    _run(go)
+
+
+@app.command("settings")
+def settings_command(
+    markdown: Annotated[bool, typer.Option("--markdown", help="print docs/settings.md")] = False,
+) -> None:
+    """List every MOODTUNE_* setting with its default and what it does (and its current value)."""
+
+    def go() -> None:
+        from moodtune.settings import load_settings, settings_markdown, settings_table
+
+        if markdown:
+            sys.stdout.write(settings_markdown())
+            return
+        current = load_settings()
+        table = Table(title="moodtune settings (environment variables)")
+        for col in ("variable", "default", "now", "what it does"):
+            table.add_column(col)
+        for row, name in zip(settings_table(), type(current).model_fields, strict=True):
+            value = getattr(current, name)
+            table.add_row(row["variable"], row["default"], "" if value is None else str(value), row["description"])
+        out.print(table)
+
+    _run(go)
+
+
 def main() -> None:
     app()
 

@@ -114,3 +114,45 @@ class CatalogError(MoodtuneError):
 
     code = "catalog_error"
     status = 400
+
+
+class NotFound(MoodtuneError):
+    """A song, video or route the request names does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class SongNotFound(NotFound):
+    """No song with that id in the catalog."""
+
+    code = "song_not_found"
+
+
+class RateLimited(MoodtuneError):
+    """One client sent more requests than the service's per-client limit allows."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Overloaded(MoodtuneError):
+    """The service has more work queued than it takes; the client should retry shortly."""
+
+    code = "overloaded"
+    status = 503
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreError(MoodtuneError):
+    """The database is unreachable, its URL is malformed, or its schema cannot be brought up to date."""
+
+    code = "database_error"
+    status = 503

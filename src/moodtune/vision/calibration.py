@@ -1,0 +1,90 @@
+"""Personal calibration: correct a listener's readings by their own neutral face.
+
+Some faces read as sad or angry at rest (the original service's live webcam leaned toward
+"negative" for real users). The listener shows their neutral face once; its reading ``b`` is the
+baseline. Later readings ``p`` are reweighted toward a neutral face ``t`` (``neutral_target``):
+``p'_k ∝ p_k · (t_k / max(b_k, floor)) ** STRENGTH``, a damped form of the prior-shift correction
+of Saerens et al. (2002, "Adjusting the outputs of a classifier to new a priori probabilities")
+with the listener's resting face as the shifted prior. At full strength the baseline would map
+exactly onto ``t``, but a face much sadder than the resting one would be flattened into neutral
+too; at 0.5 the resting face reads neutral (~70%) while a clear change of expression still shows.
+``floor`` keeps an emotion the baseline never showed from being amplified without bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import InvalidMoodInput
+
+NEUTRAL_SHARE = 0.8
+"""How neutral the baseline face reads after calibration."""
+
+FLOOR = 0.05
+STRENGTH = 0.5
+
+
+def neutral_target(labels: Sequence[str] = EMOTIONS, share: float = NEUTRAL_SHARE) -> np.ndarray:
+    """``share`` on neutral, the rest spread evenly over the other labels."""
+    rest = (1.0 - share) / (len(labels) - 1)
+    return np.array([share if lab == "neutral" else rest for lab in labels], dtype=np.float64)
+
+
+def check_distribution(probabilities: Mapping[str, float], labels: Sequence[str] = EMOTIONS) -> np.ndarray:
+    """``{label: p}`` with exactly ``labels`` as keys, finite and >= 0, positive sum -> the
+    normalised vector in ``labels`` order; ``InvalidMoodInput`` naming what is wrong otherwise."""
+    if not isinstance(probabilities, Mapping):
+        raise InvalidMoodInput(
+            f"probabilities must be an object keyed by the {len(labels)} emotions "
+            f"({', '.join(labels)}), but got {type(probabilities).__name__}"
+        )
+    missing = [lab for lab in labels if lab not in probabilities]
+    unknown = sorted(str(k) for k in probabilities if k not in labels)
+    if missing or unknown:
+        raise InvalidMoodInput(
+            f"probabilities must have exactly the emotions {', '.join(labels)}; "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {missing}" if missing else "",
+                    f"unknown {unknown}" if unknown else "",
+                )
+                if part
+            )
+        )
+    values = []
+    for lab in labels:
+        v = probabilities[lab]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+            raise InvalidMoodInput(f"probability of {lab} must be a finite number >= 0, but got {v!r}")
+        values.append(float(v))
+    total = sum(values)
+    if total <= 0:
+        raise InvalidMoodInput("probabilities must not all be 0")
+    return np.array(values, dtype=np.float64) / total
+
+
+def calibrate(
+    probs: np.ndarray,
+    baseline: np.ndarray,
+    labels: Sequence[str] = EMOTIONS,
+    floor: float = FLOOR,
+    share: float = NEUTRAL_SHARE,
+    strength: float = STRENGTH,
+) -> np.ndarray:
+    """Corrected probabilities ``(N, L)`` (or ``(L,)``) for readings ``probs`` of a listener whose
+    neutral face reads ``baseline`` (``(L,)``, in ``labels`` order). See the module docstring."""
+    p = np.asarray(probs, dtype=np.float64)
+    b = np.asarray(baseline, dtype=np.float64)
+    if b.shape != (len(labels),) or p.shape[-1] != len(labels):
+        raise InvalidMoodInput(
+            f"calibrate needs probabilities (_, {len(labels)}) and a baseline ({len(labels)},), "
+            f"but got {p.shape} and {b.shape}"
+        )
+    weights = (neutral_target(labels, share) / np.maximum(b / b.sum(), floor)) ** strength
+    out = p * weights
+    return out / out.sum(axis=-1, keepdims=True)

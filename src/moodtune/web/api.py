@@ -1,0 +1,409 @@
+"""The JSON API under ``/api/v1`` (see docs/api.md for every shape).
+
+Routes are thin: they check input (``schemas``), call the library (``vision``, ``music``,
+``store``) and return its ``to_dict()`` shapes. Database work runs in FastAPI's thread pool (sync
+``def`` routes); image analysis runs on the bounded ``AnalysisPool``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from moodtune.errors import InvalidMoodInput, SongNotFound, UsageError
+from moodtune.moodspace import valence_arousal
+from moodtune.music.plan import Reading
+from moodtune.music.rank import Filters
+from moodtune.music.taste import more_like_this
+from moodtune.store.repository import ListenerState, StoredReading
+from moodtune.vision.calibration import calibrate, check_distribution
+from moodtune.vision.engine import Analyzer, ImageAnalysis
+from moodtune.vision.image_io import load_image
+from moodtune.web.schemas import (
+    CalibrationIn,
+    FeedbackIn,
+    MePatch,
+    ReadingIn,
+    RecommendIn,
+    UnplayableIn,
+)
+from moodtune.web.services import Services, emotion_vector
+from moodtune.web.uploads import image_bytes, read_body
+from moodtune.youtube.play import YOUTUBE_ID, playable_video
+
+MARKING_CODES = {2: "invalid video id", 100: "video removed or private", 101: "embedding disallowed", 150: "embedding disallowed"}
+PAGE_CODES = {
+    5: "the player could not play this video in this browser (HTML5 error); skipped for you only",
+    153: "the page sent no referrer to the player; skipped for you only",
+}
+STORED = (
+    "moodtune keeps: your likes, dislikes, skips and songs played to the end (to learn your taste); "
+    "your neutral-face baseline if you set one (to correct your readings); and your mood readings "
+    "only while history is on. No image ever leaves the memory of the request that analysed it. "
+    "One button deletes it all."
+)
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def client_key(request: Request, svc: Svc) -> str:
+    if svc.settings.trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request, svc: Svc) -> None:
+    svc.limiter.check(client_key(request, svc))
+
+
+@dataclass(frozen=True)
+class Listener:
+    id: str
+    new: bool
+
+
+def listener(request: Request, response: Response, svc: Svc) -> Listener:
+    known = svc.cookie.read(request)
+    if known is not None:
+        return Listener(known, new=False)
+    fresh = svc.cookie.new_id()
+    svc.cookie.issue(response, fresh, request)
+    return Listener(fresh, new=True)
+
+
+Who = Annotated[Listener, Depends(listener)]
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(rate_limit)])
+
+
+# --- analyze --------------------------------------------------------------------------------
+def _calibrated(svc: Services, faces: list[dict[str, Any]], baseline: dict[str, float] | None) -> None:
+    for face in faces:
+        if baseline is None:
+            face["calibration"] = {"applied": False}
+            continue
+        raw = {k: face[k] for k in ("probabilities", "mood_probabilities", "valence", "arousal")}
+        p = calibrate(emotion_vector(face["probabilities"], svc.labels), emotion_vector(baseline, svc.labels))
+        probs = {lab: round(float(x), 6) for lab, x in zip(svc.labels, p, strict=True)}
+        moods = svc.mood_probabilities(p)
+        v, a = valence_arousal(p, svc.labels)
+        face.update(
+            probabilities=probs,
+            emotion=max(probs, key=probs.__getitem__),
+            mood_probabilities=moods,
+            mood=max(moods, key=moods.__getitem__),
+            valence=round(v, 4),
+            arousal=round(a, 4),
+            calibration={"applied": True, "raw": raw},
+        )
+
+
+@router.post("/analyze", summary="Find faces and read their emotion, mood, valence and arousal")
+async def analyze(
+    request: Request,
+    svc: Svc,
+    who: Who,
+    assume_face: Annotated[bool, Query(description="read the whole image as one face crop")] = False,
+) -> dict[str, Any]:
+    limit = svc.settings.max_upload_bytes
+    data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
+    state = None if who.new else await run_in_threadpool(svc.store.listener, who.id)
+
+    def work(analyzer: Analyzer) -> ImageAnalysis:
+        rgb = load_image(data, max_pixels=svc.settings.max_pixels, max_bytes=limit).rgb
+        return analyzer.analyze_rgb(rgb, assume_face=assume_face)
+
+    svc.metrics.analysis_in_flight.inc()
+    try:
+        result = await svc.analysis.run(work)
+    finally:
+        svc.metrics.analysis_in_flight.dec()
+    out = result.to_dict()
+    enabled = bool(state and state.calibration_enabled)
+    baseline = state.calibration if state is not None and enabled else None
+    _calibrated(svc, out["faces"], baseline)
+    for face in out["faces"]:
+        svc.metrics.faces.labels(face["mood"]).inc()
+    out["calibration"] = {
+        "enabled": enabled,
+        "has_baseline": bool(state and state.calibration is not None),
+    }
+    return out
+
+
+# --- recommendations ------------------------------------------------------------------------
+def _reading(svc: Services, body: RecommendIn) -> Reading:
+    given = [
+        name
+        for name, value in (
+            ("mood", body.mood),
+            ("probabilities", body.probabilities),
+            ("valence/arousal", body.valence if body.valence is not None else body.arousal),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise InvalidMoodInput(
+            "give the listener's mood in exactly one way: mood, probabilities, or valence with arousal "
+            f"(or more_like: a song id){'; got ' + ' and '.join(given) if given else '; got none'}"
+        )
+    if body.mood is not None:
+        return Reading.from_mood(body.mood)
+    if body.probabilities is not None:
+        p = body.probabilities
+        if isinstance(p, dict) and set(p) - set(svc.moods):
+            vector = check_distribution(p, svc.labels)
+            return Reading.from_probabilities(svc.mood_probabilities(vector))
+        return Reading.from_probabilities(p)
+    if body.valence is None or body.arousal is None:
+        raise InvalidMoodInput("valence and arousal go together; send both, each in [-1, 1]")
+    return Reading.from_point(body.valence, body.arousal)
+
+
+def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dict[str, Any]:
+    assert body.more_like is not None
+    song = svc.catalog.get(body.more_like)
+    if song is None:
+        raise SongNotFound(f"no song with id {body.more_like!r}; pick one from a playlist")
+    exclude = set(body.exclude_ids)
+    unplayable = svc.unplayable()
+    filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
+    out = []
+    for other, sim in more_like_this(svc.catalog, song.id, n=min(len(svc.catalog) - 1, body.n * 20 + 50)):
+        if other.id in exclude or (filters.youtube_only and playable_video(other, unplayable) is None):
+            continue
+        if filters.language and other.language != filters.language:
+            continue
+        reason = f"sounds like {song.title} by {song.artist}"
+        out.append(svc.song_out(other, unplayable, reason=reason, score=round(sim, 4)))
+        if len(out) == body.n:
+            break
+    if taste:
+        out.sort(key=lambda s: -(s["score"] + 0.1 * taste.get(s["id"], 0.0)))
+    return {
+        "plan": {"strategy": "more_like", "song": svc.song_out(song, unplayable)},
+        "filters": filters.to_dict(),
+        "songs": out,
+        "unjudged": {"songs": 0, "by_filter": {}},
+    }
+
+
+@router.post("/recommendations", summary="Songs for a mood (match, lift, calm, energize) or like a song")
+def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
+    taste = svc.taste(who.id) if body.use_taste and not who.new else {}
+    if body.more_like is not None:
+        if any(v is not None for v in (body.mood, body.probabilities, body.valence, body.arousal)):
+            raise InvalidMoodInput("more_like replaces the mood: send either more_like or a mood, not both")
+        return _more_like(svc, body, taste)
+    reading = _reading(svc, body)
+    filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
+    unplayable = svc.unplayable()
+    # a song whose every video was reported unplayable is no YouTube song any more
+    exclude = set(body.exclude_ids)
+    if filters.youtube_only and unplayable:
+        exclude |= {s.id for v, s in svc.songs_by_video.items() if v in unplayable and not playable_video(s, unplayable)}
+    result = svc.recommender.recommend(
+        reading, body.strategy, body.n, filters=filters, exclude_ids=exclude, seed=body.seed, taste=taste or None
+    ).to_dict()
+    for song in result["songs"]:
+        catalog_song = svc.catalog.get(song["id"])
+        assert catalog_song is not None
+        song["play"] = svc.song_out(catalog_song, unplayable)["play"]
+    return result
+
+
+# --- feedback, songs, videos ----------------------------------------------------------------
+@router.post("/feedback", status_code=201, summary="Record a like, dislike, skip or complete play")
+def feedback(body: FeedbackIn, svc: Svc, who: Who) -> dict[str, Any]:
+    if body.song_id not in svc.catalog:
+        raise SongNotFound(f"no song with id {body.song_id!r}; send the id of a song from a playlist")
+    event = svc.store.add_feedback(who.id, body.song_id, body.event, time.time())
+    return {"song_id": event.song_id, "event": event.event, "at": event.at}
+
+
+@router.get("/songs/{song_id}", summary="One song, with how the page plays it")
+def song(song_id: str, svc: Svc) -> dict[str, Any]:
+    found = svc.catalog.get(song_id)
+    if found is None:
+        raise SongNotFound(f"no song with id {song_id!r}; search with GET /api/v1/songs?query=...")
+    return svc.song_out(found)
+
+
+@router.get("/songs", summary="Find songs by title or artist")
+def songs(
+    svc: Svc,
+    query: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    found = svc.catalog.search(query, limit=limit)
+    unplayable = svc.unplayable()
+    return {"query": query, "count": len(found), "songs": [svc.song_out(s, unplayable) for s in found]}
+
+
+@router.post("/videos/{youtube_id}/unplayable", summary="Report a player error; get a replacement")
+def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
+    if not YOUTUBE_ID.match(youtube_id):
+        raise UsageError(f"youtube_id must be 11 characters of A-Z, a-z, 0-9, _ or -, but got {youtube_id!r}")
+    if body.code in PAGE_CODES:
+        return {
+            "marked": False,
+            "code": body.code,
+            "youtube_id": youtube_id,
+            "replacement": None,
+            "reason": PAGE_CODES[body.code],
+        }
+    if body.code not in MARKING_CODES:
+        raise UsageError(
+            f"code must be a YouTube player error code (2, 5, 100, 101, 150 or 153), but got {body.code}"
+        )
+    song = svc.catalog.get(body.song_id) if body.song_id else None
+    if song is None:
+        song = svc.songs_by_video.get(youtube_id)
+    svc.store.mark_video(youtube_id, body.code, song.id if song else None, time.time())
+    unplayable_ids = svc.unplayable(fresh=True)
+    replacement: dict[str, Any] | None = None
+    if song is not None:
+        if playable_video(song, unplayable_ids) is not None:
+            replacement = {
+                "kind": "video",
+                "song": svc.song_out(song, unplayable_ids, reason="another upload of the same song"),
+            }
+        else:
+            exclude = {*body.exclude_ids, song.id}
+            for other, sim in more_like_this(svc.catalog, song.id, n=500):
+                if other.id not in exclude and playable_video(other, unplayable_ids) is not None:
+                    reason = f"in place of {song.title} by {song.artist}, whose video cannot play here"
+                    replacement = {
+                        "kind": "song",
+                        "song": svc.song_out(other, unplayable_ids, reason=reason, score=round(sim, 4)),
+                    }
+                    break
+    return {
+        "marked": True,
+        "code": body.code,
+        "youtube_id": youtube_id,
+        "reason": MARKING_CODES[body.code],
+        "replacement": replacement,
+    }
+
+
+# --- the listener's own data ----------------------------------------------------------------
+def _me(state: ListenerState) -> dict[str, Any]:
+    return {
+        "history_enabled": state.history_enabled,
+        "calibration_enabled": state.calibration_enabled,
+        "calibration": state.calibration,
+        "feedback_count": state.feedback_count,
+        "readings_count": state.readings_count,
+        "stored": STORED,
+    }
+
+
+@router.get("/me", summary="What is stored about you, and your switches")
+def me(svc: Svc, who: Who) -> dict[str, Any]:
+    return _me(svc.store.listener(who.id))
+
+
+@router.patch("/me", summary="Turn history or calibration on or off")
+def me_patch(body: MePatch, svc: Svc, who: Who) -> dict[str, Any]:
+    return _me(
+        svc.store.update_listener(
+            who.id, history_enabled=body.history_enabled, calibration_enabled=body.calibration_enabled
+        )
+    )
+
+
+@router.put("/me/calibration", summary="Store your neutral face's reading as your baseline")
+def calibration_put(body: CalibrationIn, svc: Svc, who: Who) -> dict[str, Any]:
+    vector = check_distribution(body.probabilities, svc.labels)
+    probs = {lab: float(x) for lab, x in zip(svc.labels, vector, strict=True)}
+    return _me(svc.store.set_calibration(who.id, probs))
+
+
+@router.delete("/me/calibration", status_code=204, summary="Forget your baseline")
+def calibration_delete(svc: Svc, who: Who) -> None:
+    svc.store.clear_calibration(who.id)
+
+
+@router.post("/me/readings", summary="Keep a reading in your history (only while history is on)")
+def reading_post(body: ReadingIn, svc: Svc, who: Who, response: Response) -> dict[str, Any]:
+    vector = check_distribution(body.probabilities, svc.labels)
+    moods = svc.mood_probabilities(vector)
+    if body.valence is None or body.arousal is None:
+        v, a = valence_arousal(vector, svc.labels)
+    else:
+        v, a = body.valence, body.arousal
+    reading = StoredReading(
+        at=time.time(),
+        mood=max(moods, key=moods.__getitem__),
+        probabilities={lab: round(float(x), 6) for lab, x in zip(svc.labels, vector, strict=True)},
+        mood_probabilities=moods,
+        valence=round(float(v), 4),
+        arousal=round(float(a), 4),
+    )
+    stored = svc.store.add_reading(who.id, reading)
+    if not stored:
+        return {"stored": False, "reason": "history is off; turn it on to keep readings"}
+    response.status_code = 201
+    return {"stored": True, **reading.to_dict()}
+
+
+@router.get("/me/history", summary="Your stored readings and feedback, oldest first")
+def history(
+    svc: Svc, who: Who, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> dict[str, Any]:
+    state = svc.store.listener(who.id)
+    events = svc.store.feedback(who.id)[-limit:]
+    feedback_out = []
+    for e in events:
+        s = svc.catalog.get(e.song_id)
+        feedback_out.append(
+            {
+                "at": e.at,
+                "song_id": e.song_id,
+                "event": e.event,
+                "title": s.title if s else None,
+                "artist": s.artist if s else None,
+            }
+        )
+    return {
+        "history_enabled": state.history_enabled,
+        "readings": [r.to_dict() for r in svc.store.history(who.id, limit=limit)],
+        "feedback": feedback_out,
+    }
+
+
+@router.delete("/me", status_code=204, summary="Forget everything stored about you")
+def forget(svc: Svc, who: Who, response: Response) -> None:
+    svc.store.forget(who.id)
+    svc.cookie.clear(response)
+
+
+@router.get("/config", summary="What the page needs: choices and limits")
+def config(svc: Svc) -> dict[str, Any]:
+    from moodtune.music.plan import STRATEGIES
+
+    return {
+        "version": svc.model_version,
+        "strategies": list(STRATEGIES),
+        "moods": list(svc.moods),
+        "emotions": list(svc.labels),
+        **svc.options,
+        "limits": {
+            "max_upload_bytes": svc.settings.max_upload_bytes,
+            "rate_limit_per_second": svc.settings.rate_limit,
+        },
+    }
+

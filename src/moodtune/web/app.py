@@ -1,0 +1,119 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+``/`` serves the page (``static/index.html``), ``/static/*`` its files, ``/api/v1`` the JSON API
+(``api``), ``/docs`` the OpenAPI docs, ``/healthz`` a health check and ``/metrics`` Prometheus
+metrics. Everything the app holds (``Services``) is built once here; ``moodtune serve`` runs it
+on uvicorn (``create_app`` is also the factory each worker process calls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from moodtune import __version__
+from moodtune.errors import MoodtuneError
+from moodtune.settings import Settings, load_settings
+from moodtune.web.api import router
+from moodtune.web.errors import error_response, install_error_handlers
+from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
+from moodtune.web.services import Services
+
+STATIC = Path(__file__).parent / "static"
+
+# The page may talk to its own origin and embed the YouTube and Spotify players, nothing else.
+CSP = (
+    "default-src 'self'; "
+    "script-src 'self' https://www.youtube.com https://s.ytimg.com; "
+    "frame-src https://www.youtube.com https://www.youtube-nocookie.com https://open.spotify.com; "
+    "img-src 'self' data: blob: https://i.ytimg.com; "
+    "media-src 'self' blob: mediastream:; "
+    "style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: read from ``MOODTUNE_*`` variables)."""
+    settings = settings or load_settings()
+    services = Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="moodtune",
+        version=__version__,
+        description="Read a listener's mood from their face and play music that fits it, or lifts it. "
+        "Every error has the shape {\"error\": {\"code\", \"message\"}}.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
+
+    @app.get("/healthz", summary="Health check: the model, the catalog and the database")
+    async def healthz() -> Any:
+        try:
+            await run_in_threadpool(services.store.ping)
+        except MoodtuneError as exc:
+            return error_response(503, exc.code, exc.message)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "model": services.model_version,
+            "catalog_songs": len(services.catalog),
+            "database": services.store.dialect,
+            "analysis": {"threads": services.analysis.threads, "capacity": services.analysis.capacity},
+        }
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        body, content_type = services.metrics.render()
+        return Response(body, media_type=content_type)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+class SecurityHeaders:
+    """``nosniff`` and a referrer policy that still gives the YouTube player the page's origin
+    (without one the player fails with error 153). Plain ASGI: no per-request task overhead."""
+
+    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)

@@ -1,0 +1,57 @@
+"""A per-client token bucket: ``rate`` requests per second, bursts of ``burst``.
+
+Plain logic with an injectable clock (tested without sleeping). Buckets live in memory, so the
+limit is counted per server process; idle buckets are dropped so memory stays bounded however
+many clients come and go.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from moodtune.errors import RateLimited, UsageError
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        max_clients: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate < 0:
+            raise UsageError(f"rate must be >= 0 requests per second (0: no limit), but got {rate!r}")
+        self.rate = float(rate)
+        self.burst = float(burst if burst is not None else max(1.0, 2 * rate))
+        self.max_clients = max_clients
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def check(self, key: str) -> None:
+        """Take one token for ``key`` or raise ``RateLimited`` with the seconds until the next one."""
+        if not self.enabled:
+            return
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.pop(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                wait = (1.0 - tokens) / self.rate
+                raise RateLimited(
+                    f"too many requests from this client (the limit is {self.rate:g} per second); "
+                    f"retry in {wait:.1f} s",
+                    retry_after=wait,
+                )
+            self._buckets[key] = (tokens - 1.0, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)

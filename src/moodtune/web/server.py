@@ -1,0 +1,64 @@
+"""``moodtune serve``: run the app on uvicorn with the given settings.
+
+Every worker process builds its app with ``create_app`` from the ``MOODTUNE_*`` environment, so
+the options given here are passed on as environment variables; with several workers, Prometheus
+metrics are collected across processes in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from moodtune.errors import UsageError
+from moodtune.settings import ENV_PREFIX, Settings
+from moodtune.web.tls import local_addresses, self_signed
+
+
+def serve(
+    settings: Settings,
+    *,
+    https: bool = False,
+    ssl_certfile: Path | None = None,
+    ssl_keyfile: Path | None = None,
+    announce: bool = True,
+) -> None:
+    import uvicorn
+
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise UsageError("--ssl-certfile and --ssl-keyfile go together; give both, or --https for a self-signed pair")
+    if https and ssl_certfile is not None:
+        raise UsageError("give either --https (a self-signed certificate) or --ssl-certfile/--ssl-keyfile, not both")
+    for path in (ssl_certfile, ssl_keyfile):
+        if path is not None and not path.is_file():
+            raise UsageError(f"certificate file not found: {path}")
+    if https:
+        ssl_certfile, ssl_keyfile = self_signed(settings.data_path / "tls")
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[ENV_PREFIX + name.upper()] = str(value)
+    os.environ[ENV_PREFIX + "DATA_DIR"] = str(settings.data_path)
+    settings.signing_key()  # made once here, not raced by the workers
+    if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moodtune-metrics-")
+    if announce:
+        scheme = "https" if ssl_certfile else "http"
+        shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        print(f"moodtune: open {scheme}://{shown}:{settings.port}/ (API docs at /docs)", flush=True)
+        if settings.host in ("0.0.0.0", "::"):
+            for addr in local_addresses():
+                print(f"          on your network: {scheme}://{addr}:{settings.port}/", flush=True)
+        if https:
+            print("          the certificate is self-signed: accept the browser's warning once", flush=True)
+    uvicorn.run(
+        "moodtune.web.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        proxy_headers=settings.trust_proxy,
+        access_log=settings.log_level in ("debug", "trace"),
+    )

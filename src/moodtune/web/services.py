@@ -1,0 +1,118 @@
+"""What the app holds for its lifetime, built once from ``Settings``: the store, the catalog and
+its recommender, the analysis pool, the rate limiter, the cookie signer and the metrics.
+
+Caches here are short-lived on purpose: several server processes share one database, so a video
+marked unplayable by one process reaches the others within ``UNPLAYABLE_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from moodtune.emotions import mood_matrix
+from moodtune.music.catalog import Catalog, Song, _decade
+from moodtune.music.recommender import CatalogMoodRecommender
+from moodtune.music.taste import Collaborative, Feedback, fit_collaborative, taste_scores
+from moodtune.settings import Settings
+from moodtune.store.repository import Store
+from moodtune.vision.engine import Analyzer
+from moodtune.web.analysis import AnalysisPool
+from moodtune.web.listener import ListenerCookie
+from moodtune.web.metrics import Metrics
+from moodtune.web.ratelimit import RateLimiter
+from moodtune.youtube.play import play_for, youtube_ids
+
+UNPLAYABLE_TTL = 5.0
+COLLABORATIVE_TTL = 300.0
+COLLABORATIVE_EVENTS = 200_000
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.resolved_database_url)
+        self.catalog = Catalog.load(settings.catalog)
+        self.recommender = CatalogMoodRecommender(self.catalog)
+        self.songs_by_video: dict[str, Song] = {}
+        for song in self.catalog:
+            for video in youtube_ids(song):
+                self.songs_by_video.setdefault(video, song)
+        self.analysis = AnalysisPool(
+            lambda: Analyzer(detector=settings.detector, model_path=settings.model, threads=1),
+            settings.threads,
+            settings.analyze_queue,
+        )
+        meta = self.analysis.sample().meta
+        self.model_version = meta.version
+        self.labels: tuple[str, ...] = tuple(meta.labels)
+        self.moods: tuple[str, ...] = tuple(meta.moods)
+        self.to_mood = mood_matrix(self.labels, meta.mood_groups)
+        self.limiter = RateLimiter(settings.rate_limit)
+        self.cookie = ListenerCookie(settings.signing_key(), settings.cookie_secure)
+        self.metrics = Metrics()
+        self._lock = threading.Lock()
+        self._unplayable: tuple[float, frozenset[str]] = (-1e9, frozenset())
+        self._collaborative: tuple[float, Collaborative | None] = (-1e9, None)
+        self.options = self._options()
+
+    def close(self) -> None:
+        self.analysis.close()
+        self.store.close()
+
+    # --- videos -----------------------------------------------------------------------------
+    def unplayable(self, fresh: bool = False) -> frozenset[str]:
+        at, ids = self._unplayable
+        now = time.monotonic()
+        if fresh or now - at > UNPLAYABLE_TTL:
+            ids = self.store.unplayable_videos()
+            with self._lock:
+                self._unplayable = (now, ids)
+        return ids
+
+    def song_out(self, song: Song, unplayable: frozenset[str] | None = None, **extra: Any) -> dict[str, Any]:
+        """A song as the API returns it: ``Song.to_dict()``, its decade, and ``play``."""
+        out = song.to_dict()
+        decade = _decade(song)
+        out["decade"] = None if decade == "unknown" else decade
+        out["play"] = play_for(song, self.unplayable() if unplayable is None else unplayable)
+        out.update(extra)
+        return out
+
+    # --- taste ------------------------------------------------------------------------------
+    def taste(self, listener_id: str) -> dict[str, float]:
+        own = self.store.feedback(listener_id)
+        if not own:
+            return {}
+        at, model = self._collaborative
+        now = time.monotonic()
+        events: list[Feedback] = own
+        if len(own) >= 10:
+            everyone = self.store.feedback(None, limit=COLLABORATIVE_EVENTS)
+            if now - at > COLLABORATIVE_TTL or model is None:
+                model = fit_collaborative(self.catalog, everyone)
+                with self._lock:
+                    self._collaborative = (now, model)
+            events = everyone
+        return taste_scores(self.catalog, events, listener_id, collaborative=model)
+
+    # --- moods ------------------------------------------------------------------------------
+    def mood_probabilities(self, probs: np.ndarray) -> dict[str, float]:
+        row = np.asarray(probs, dtype=np.float64) @ self.to_mood
+        return {m: round(float(p), 6) for m, p in zip(self.moods, row, strict=True)}
+
+    def _options(self) -> dict[str, Any]:
+        stats = self.catalog.stats()
+        return {
+            "languages": [k for k in stats["by_language"] if k != "unknown"],
+            "genres": [k for k in list(stats["by_genre"])[:40] if k != "unknown"],
+            "decades": sorted(k for k in stats["by_decade"] if k != "unknown"),
+        }
+
+
+def emotion_vector(probabilities: Mapping[str, float], labels: tuple[str, ...]) -> np.ndarray:
+    return np.array([probabilities[lab] for lab in labels], dtype=np.float64)

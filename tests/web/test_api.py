@@ -1,0 +1,493 @@
+"""The JSON API, route by route, against SQLite and PostgreSQL (see docs/api.md)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from moodtune.emotions import EMOTIONS
+from moodtune.web.listener import COOKIE
+from tests.web.conftest import png_bytes
+
+NEUTRAL_FACE = {e: (0.9 if e == "neutral" else 0.1 / 7) for e in EMOTIONS}
+SAD_REST = {e: {"sadness": 0.6, "neutral": 0.3, "anger": 0.1}.get(e, 0.0) for e in EMOTIONS}
+
+
+def error_of(response: Any) -> dict[str, str]:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["message"]
+    return body["error"]
+
+
+# --- the service ------------------------------------------------------------------------------
+def test_health_names_the_model_the_catalog_and_the_database(client: TestClient, app: FastAPI) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["catalog_songs"] > 10_000
+    assert body["database"] == app.state.services.store.dialect
+
+
+def test_openapi_docs_list_every_route(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for route in (
+        "/api/v1/analyze",
+        "/api/v1/recommendations",
+        "/api/v1/feedback",
+        "/api/v1/songs/{song_id}",
+        "/api/v1/songs",
+        "/api/v1/videos/{youtube_id}/unplayable",
+        "/api/v1/me",
+        "/api/v1/me/history",
+        "/healthz",
+    ):
+        assert route in paths
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/api/v1/songs/s_000000000000")
+    text = client.get("/metrics").text
+    assert 'moodtune_http_requests_total{method="GET",route="/api/v1/songs/{song_id}",status="404"}' in text
+    assert "moodtune_http_request_seconds_bucket" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/api/v1/nothing-here", 404, "not_found"),  # unknown route
+        ("DELETE", "/api/v1/songs", 405, "method_not_allowed"),  # wrong method
+        ("GET", "/api/v1/songs/s_000000000000", 404, "song_not_found"),  # unknown song
+        ("GET", "/api/v1/songs", 422, "invalid_field"),  # query missing
+        ("GET", "/api/v1/me/history?limit=0", 422, "invalid_field"),  # out of range
+    ],
+)
+def test_every_error_has_one_shape(client: TestClient, method: str, path: str, status: int, code: str) -> None:
+    r = client.request(method, path)
+    assert r.status_code == status
+    assert error_of(r)["code"] == code
+
+
+# --- analyze ----------------------------------------------------------------------------------
+def test_analyze_a_raw_body_reads_a_smile_as_positive(client: TestClient, smiling_crop: bytes) -> None:
+    r = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    face = body["faces"][0]
+    assert face["mood"] == "positive"
+    assert face["emotion"] == "happiness"
+    assert set(face["probabilities"]) == set(EMOTIONS)
+    assert face["valence"] > 0.3
+    assert face["calibration"] == {"applied": False}
+    assert body["calibration"] == {"enabled": False, "has_baseline": False}
+
+
+def test_analyze_takes_a_multipart_image_field_whatever_its_declared_type(
+    client: TestClient, smiling_crop: bytes
+) -> None:
+    # declared as text/plain with a .txt name: the bytes are sniffed, not the label
+    files = {"image": ("notes.txt", smiling_crop, "text/plain")}
+    r = client.post("/api/v1/analyze?assume_face=true", files=files)
+    assert r.status_code == 200, r.text
+    assert r.json()["faces"][0]["mood"] == "positive"
+
+
+def test_a_photo_without_a_face_is_an_answer_not_an_error(client: TestClient, noise_jpeg: bytes) -> None:
+    r = client.post("/api/v1/analyze", content=noise_jpeg, headers={"content-type": "image/jpeg"})
+    assert r.status_code == 200
+    assert r.json()["faces"] == []
+    assert r.json()["image"] == {"width": 640, "height": 480}
+
+
+@pytest.mark.data
+def test_analyze_finds_the_face_in_a_real_portrait(client: TestClient) -> None:
+    from tests.fixtures import FACES
+
+    path = FACES / "astronaut.png"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data beside the checkout)")
+    r = client.post("/api/v1/analyze", files={"image": ("astronaut.png", path.read_bytes(), "image/png")})
+    faces = r.json()["faces"]
+    assert len(faces) == 1
+    assert faces[0]["mood"] == "positive"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (b"", {}, 400, "empty_image"),  # nothing sent
+        (b"hello, this is text, not a photo", {}, 415, "unsupported_image_format"),  # text
+        (b"%PDF-1.7\n" + b"0" * 100, {"content-type": "image/png"}, 415, "unsupported_image_format"),  # a PDF
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 64, {}, 400, "corrupt_image"),  # a truncated JPEG
+        (png_bytes(np.zeros((8, 8), np.uint8)), {}, 400, "image_too_small"),  # 8x8 pixels
+        (b"\xff" * (10 * 1024 * 1024 + 70_000), {}, 413, "image_too_large"),  # over the byte limit
+        (
+            b"--b\r\nContent-Disposition: form-data; name=photo; filename=a.png\r\n\r\nxx\r\n--b--\r\n",
+            {"content-type": "multipart/form-data; boundary=b"},
+            422,
+            "usage_error",
+        ),  # a multipart form without the 'image' field
+    ],
+)
+def test_bad_uploads_get_the_status_that_fits(
+    client: TestClient, body: bytes, headers: dict[str, str], status: int, code: str
+) -> None:
+    r = client.post("/api/v1/analyze", content=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert error_of(r)["code"] == code
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(client: TestClient) -> None:
+    big = np.zeros((6000, 6000), np.uint8)  # 36 Mpx, a few kB as PNG: over the 25 Mpx limit
+    r = client.post("/api/v1/analyze", content=png_bytes(big))
+    assert r.status_code == 413
+    assert error_of(r)["code"] == "image_too_large"
+
+
+def test_when_the_analysis_queue_is_full_the_answer_is_a_quick_503(
+    client: TestClient, app: FastAPI, smiling_crop: bytes
+) -> None:
+    pool = app.state.services.analysis
+    capacity, pool.capacity = pool.capacity, 0
+    try:
+        r = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop)
+    finally:
+        pool.capacity = capacity
+    assert r.status_code == 503
+    assert error_of(r)["code"] == "overloaded"
+    assert int(r.headers["retry-after"]) >= 1
+
+
+def test_a_client_over_the_rate_limit_gets_429_with_retry_after(client: TestClient, app: FastAPI) -> None:
+    from moodtune.web.ratelimit import RateLimiter
+
+    services = app.state.services
+    limiter, services.limiter = services.limiter, RateLimiter(rate=1, burst=2)
+    try:
+        codes = [client.get("/api/v1/config").status_code for _ in range(4)]
+        r = client.get("/api/v1/config")
+    finally:
+        services.limiter = limiter
+    assert codes[:2] == [200, 200]
+    assert r.status_code == 429
+    assert error_of(r)["code"] == "rate_limited"
+    assert int(r.headers["retry-after"]) >= 1
+
+
+# --- the listener -----------------------------------------------------------------------------
+def test_the_service_sets_a_signed_http_only_cookie(client: TestClient) -> None:
+    r = client.get("/api/v1/me")
+    header = r.headers["set-cookie"]
+    assert header.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in header
+    assert "samesite=lax" in header.lower()
+    assert r.json()["feedback_count"] == 0
+    assert "No image" in r.json()["stored"]
+
+
+def test_a_forged_cookie_gets_a_fresh_listener_not_someone_elses_data(client: TestClient, app: FastAPI) -> None:
+    song = next(iter(app.state.services.catalog)).id
+    assert client.post("/api/v1/feedback", json={"song_id": song, "event": "like"}).status_code == 201
+    real = client.cookies[COOKIE]
+    listener_id = real.split(".")[0]
+    other = TestClient(app)
+    other.cookies.set(COOKIE, listener_id + ".forged-signature")
+    r = other.get("/api/v1/me")
+    assert r.json()["feedback_count"] == 0
+    fresh = r.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    assert fresh != real
+
+
+def test_the_api_never_takes_a_listener_id_from_the_body(client: TestClient, app: FastAPI) -> None:
+    song = next(iter(app.state.services.catalog)).id
+    r = client.post("/api/v1/feedback", json={"song_id": song, "event": "like", "listener": "someone"})
+    assert r.status_code == 422
+    assert "listener" in error_of(r)["message"]
+
+
+# --- recommendations --------------------------------------------------------------------------
+def test_recommendations_for_a_mood_come_with_reasons_and_a_way_to_play(client: TestClient) -> None:
+    r = client.post("/api/v1/recommendations", json={"mood": "negative", "strategy": "lift", "n": 12})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["plan"]["strategy"] == "lift"
+    assert len(body["songs"]) == 12
+    for song in body["songs"]:
+        assert song["reason"]
+        assert song["play"]["kind"] in ("youtube", "spotify", "search")
+    valence = [s["valence"] for s in body["songs"]]
+    assert np.mean(valence[-4:]) > np.mean(valence[:4])  # lifted step by step
+
+
+@pytest.mark.parametrize(
+    "reading",
+    [
+        {"probabilities": {"negative": 0.1, "neutral": 0.2, "positive": 0.7}},  # 3 moods by name
+        {"probabilities": [0.1, 0.2, 0.7]},  # 3 moods as a list
+        {"probabilities": NEUTRAL_FACE},  # the 8 emotions of a reading
+        {"valence": 0.5, "arousal": -0.2},  # a point of the mood space
+    ],
+)
+def test_a_reading_may_be_given_in_any_of_the_documented_ways(client: TestClient, reading: dict) -> None:
+    r = client.post("/api/v1/recommendations", json={**reading, "n": 5})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["songs"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "words"),
+    [
+        ({}, "invalid_mood_input", "exactly one way"),  # no reading
+        ({"mood": "positive", "valence": 0.1, "arousal": 0.1}, "invalid_mood_input", "got mood and"),  # two
+        ({"mood": "ecstatic"}, "invalid_mood_input", "mood must be one of"),  # unknown mood
+        ({"valence": 0.3}, "invalid_mood_input", "go together"),  # half a point
+        ({"valence": 3, "arousal": 0}, "invalid_field", "valence"),  # out of range
+        ({"mood": "positive", "strategy": "party"}, "invalid_field", "strategy"),  # unknown strategy
+        ({"mood": "positive", "n": 0}, "invalid_field", "n"),  # no songs asked
+        ({"mood": "positive", "filters": {"language": "korean"}}, "usage_error", "two-letter"),
+        ({"probabilities": {"neutral": 1, "joy": 1}}, "invalid_mood_input", "unknown"),  # a stray key
+    ],
+)
+def test_bad_recommendation_requests_say_what_to_fix(
+    client: TestClient, body: dict, code: str, words: str
+) -> None:
+    r = client.post("/api/v1/recommendations", json=body)
+    assert r.status_code == 422, r.text
+    error = error_of(r)
+    assert error["code"] == code
+    assert words in error["message"]
+
+
+def test_a_body_that_is_not_json_is_a_400(client: TestClient) -> None:
+    r = client.post("/api/v1/recommendations", content=b"{mood: happy", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert error_of(r)["code"] == "bad_request"
+
+
+def test_filters_narrow_the_list(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/recommendations",
+        json={"mood": "positive", "n": 10, "filters": {"language": "ko", "youtube_only": True}},
+    )
+    songs = r.json()["songs"]
+    assert songs
+    assert all(s["language"] == "ko" and s["play"]["kind"] == "youtube" for s in songs)
+
+
+def test_more_like_this_gives_songs_of_other_artists(client: TestClient, app: FastAPI) -> None:
+    seed = app.state.services.catalog.search("BTS", limit=1)[0]
+    r = client.post("/api/v1/recommendations", json={"more_like": seed.id, "n": 8})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["plan"]["strategy"] == "more_like"
+    assert len(body["songs"]) == 8
+    assert all(s["artist"] != seed.artist and s["id"] != seed.id for s in body["songs"])
+    missing = client.post("/api/v1/recommendations", json={"more_like": "s_000000000000"})
+    assert missing.status_code == 404
+
+
+def test_dislikes_push_a_song_down_the_listeners_next_list(client: TestClient) -> None:
+    request = {"mood": "neutral", "n": 20, "seed": 3}
+    first = [s["id"] for s in client.post("/api/v1/recommendations", json=request).json()["songs"]]
+    for song in first[:3]:
+        assert client.post("/api/v1/feedback", json={"song_id": song, "event": "dislike"}).status_code == 201
+    again = [s["id"] for s in client.post("/api/v1/recommendations", json=request).json()["songs"]]
+    assert again[:3] != first[:3]
+    assert not set(first[:3]) & set(again[:3])
+
+
+# --- feedback ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"song_id": "s_000000000000", "event": "like"}, 404),  # unknown song
+        ({"song_id": "SONG", "event": "love"}, 422),  # unknown event
+        ({"event": "like"}, 422),  # no song
+    ],
+)
+def test_bad_feedback_is_refused(client: TestClient, body: dict, status: int) -> None:
+    r = client.post("/api/v1/feedback", json=body)
+    assert r.status_code == status
+    error_of(r)
+
+
+def test_concurrent_feedback_is_never_lost(client: TestClient, app: FastAPI) -> None:
+    songs = [s.id for s in list(app.state.services.catalog)[:40]]
+    errors: list[int] = []
+    client.get("/api/v1/me")  # the listener's cookie, before the burst
+
+    def post(song: str) -> None:
+        r = client.post("/api/v1/feedback", json={"song_id": song, "event": "complete"})
+        if r.status_code != 201:
+            errors.append(r.status_code)
+
+    threads = [threading.Thread(target=post, args=(s,)) for s in songs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert client.get("/api/v1/me").json()["feedback_count"] == 40
+
+
+# --- songs ------------------------------------------------------------------------------------
+def test_songs_are_found_by_title_or_artist_in_korean_too(client: TestClient) -> None:
+    r = client.get("/api/v1/songs", params={"query": "아이유", "limit": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == len(body["songs"]) > 0
+    one = client.get(f"/api/v1/songs/{body['songs'][0]['id']}").json()
+    assert one["id"] == body["songs"][0]["id"]
+    assert "play" in one
+
+
+# --- unplayable videos ------------------------------------------------------------------------
+def _song_with_video(app: FastAPI, skip: int = 0) -> Any:
+    songs = [s for s in app.state.services.catalog if s.youtube_id]
+    return songs[skip]
+
+
+def test_a_video_that_cannot_be_embedded_is_never_served_again(client: TestClient, app: FastAPI) -> None:
+    song = _song_with_video(app, 1)
+    r = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150, "song_id": song.id})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["marked"] is True
+    replacement = body["replacement"]
+    assert replacement is not None
+    assert replacement["song"]["play"].get("youtube_id") != song.youtube_id
+    if replacement["kind"] == "song":
+        assert replacement["song"]["id"] != song.id
+    # the song itself no longer plays that video, anywhere
+    assert client.get(f"/api/v1/songs/{song.id}").json()["play"].get("youtube_id") != song.youtube_id
+    for mood in ("negative", "neutral", "positive"):
+        listed = client.post(
+            "/api/v1/recommendations",
+            json={"mood": mood, "n": 50, "filters": {"youtube_only": True, "language": "ko"}},
+        ).json()["songs"]
+        assert all(s["play"].get("youtube_id") != song.youtube_id for s in listed)
+
+
+def test_a_replacement_is_not_a_song_already_in_the_queue(client: TestClient, app: FastAPI) -> None:
+    song = _song_with_video(app, 2)
+    first = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 100}).json()
+    assert first["marked"] is True
+    queued = first["replacement"]["song"]["id"] if first["replacement"] else None
+    other = _song_with_video(app, 3)
+    second = client.post(
+        f"/api/v1/videos/{other.youtube_id}/unplayable",
+        json={"code": 101, "song_id": other.id, "exclude_ids": [queued] if queued else []},
+    ).json()
+    if second["replacement"] and second["replacement"]["kind"] == "song":
+        assert second["replacement"]["song"]["id"] != queued
+
+
+@pytest.mark.parametrize("code", [5, 153])
+def test_player_and_page_errors_skip_without_marking_the_video(
+    client: TestClient, app: FastAPI, code: int
+) -> None:
+    song = _song_with_video(app, 4)
+    r = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": code})
+    assert r.status_code == 200
+    assert r.json()["marked"] is False
+    assert r.json()["replacement"] is None
+    assert song.youtube_id not in app.state.services.unplayable(fresh=True)
+
+
+@pytest.mark.parametrize(
+    ("youtube_id", "code"),
+    [
+        ("xEeFrLSkMm8", 7),  # not a player error code
+        ("not-an-id", 150),  # not a YouTube id
+    ],
+)
+def test_bad_reports_are_refused(client: TestClient, youtube_id: str, code: int) -> None:
+    r = client.post(f"/api/v1/videos/{youtube_id}/unplayable", json={"code": code})
+    assert r.status_code == 422
+    error_of(r)
+
+
+# --- the listener's own data ------------------------------------------------------------------
+def test_readings_are_kept_only_while_history_is_on(client: TestClient) -> None:
+    reading = {"probabilities": NEUTRAL_FACE}
+    off = client.post("/api/v1/me/readings", json=reading)
+    assert off.status_code == 200
+    assert off.json()["stored"] is False
+    assert client.patch("/api/v1/me", json={"history_enabled": True}).json()["history_enabled"] is True
+    on = client.post("/api/v1/me/readings", json=reading)
+    assert on.status_code == 201
+    assert on.json()["mood"] == "neutral"
+    history = client.get("/api/v1/me/history").json()
+    assert [r["mood"] for r in history["readings"]] == ["neutral"]
+    assert history["history_enabled"] is True
+
+
+def test_calibration_corrects_a_listener_whose_rest_face_reads_sad(
+    client: TestClient, smiling_crop: bytes
+) -> None:
+    r = client.put("/api/v1/me/calibration", json={"probabilities": SAD_REST})
+    assert r.status_code == 200, r.text
+    assert r.json()["calibration_enabled"] is True
+    face = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop).json()["faces"][0]
+    assert face["calibration"]["applied"] is True
+    assert set(face["calibration"]["raw"]) == {"probabilities", "mood_probabilities", "valence", "arousal"}
+    assert face["mood"] == "positive"  # a clear smile survives the correction
+    # off: readings are raw again, the baseline is kept
+    assert client.patch("/api/v1/me", json={"calibration_enabled": False}).status_code == 200
+    body = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop).json()
+    assert body["faces"][0]["calibration"] == {"applied": False}
+    assert body["calibration"] == {"enabled": False, "has_baseline": True}
+    # reset: the baseline is gone
+    assert client.delete("/api/v1/me/calibration").status_code == 204
+    assert client.get("/api/v1/me").json()["calibration"] is None
+
+
+def test_a_bad_baseline_is_refused(client: TestClient) -> None:
+    r = client.put("/api/v1/me/calibration", json={"probabilities": {"neutral": 1.0}})
+    assert r.status_code == 422
+    assert "missing" in error_of(r)["message"]
+
+
+def test_delete_me_forgets_everything_and_clears_the_cookie(client: TestClient, app: FastAPI) -> None:
+    song = next(iter(app.state.services.catalog)).id
+    client.patch("/api/v1/me", json={"history_enabled": True})
+    client.post("/api/v1/me/readings", json={"probabilities": NEUTRAL_FACE})
+    client.put("/api/v1/me/calibration", json={"probabilities": NEUTRAL_FACE})
+    client.post("/api/v1/feedback", json={"song_id": song, "event": "like"})
+    old_cookie = client.cookies[COOKIE]
+    r = client.delete("/api/v1/me")
+    assert r.status_code == 204
+    assert f'{COOKIE}=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
+    # even with the old cookie, nothing is left
+    again = TestClient(app)
+    again.cookies.set(COOKIE, old_cookie)
+    me = again.get("/api/v1/me").json()
+    assert (me["feedback_count"], me["readings_count"], me["calibration"]) == (0, 0, None)
+    assert me["history_enabled"] is False
+    assert again.get("/api/v1/me/history").json()["feedback"] == []
+
+
+def test_the_page_is_served_with_a_content_security_policy(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "text/html" in r.headers["content-type"]
+    csp = r.headers["content-security-policy"]
+    assert "connect-src 'self'" in csp
+    assert "https://www.youtube.com" in csp
+
+
+def test_config_lists_the_choices_the_page_offers(client: TestClient) -> None:
+    body = client.get("/api/v1/config").json()
+    assert body["strategies"] == ["match", "lift", "calm", "energize"]
+    assert body["moods"] == ["negative", "neutral", "positive"]
+    assert "ko" in body["languages"]
+    assert "k-pop" in body["genres"]
+    assert "1990s" in body["decades"]
