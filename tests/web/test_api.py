@@ -70,7 +70,9 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
         ("GET", "/api/v1/me/history?limit=0", 422, "invalid_field"),  # out of range
     ],
 )
-def test_every_error_has_one_shape(client: TestClient, method: str, path: str, status: int, code: str) -> None:
+def test_every_error_has_one_shape(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
     r = client.request(method, path)
     assert r.status_code == status
     assert error_of(r)["code"] == code
@@ -193,7 +195,9 @@ def test_the_service_sets_a_signed_http_only_cookie(client: TestClient) -> None:
     assert "No image" in r.json()["stored"]
 
 
-def test_a_forged_cookie_gets_a_fresh_listener_not_someone_elses_data(client: TestClient, app: FastAPI) -> None:
+def test_a_forged_cookie_gets_a_fresh_listener_not_someone_elses_data(
+    client: TestClient, app: FastAPI
+) -> None:
     song = next(iter(app.state.services.catalog)).id
     assert client.post("/api/v1/feedback", json={"song_id": song, "event": "like"}).status_code == 201
     real = client.cookies[COOKIE]
@@ -267,7 +271,9 @@ def test_bad_recommendation_requests_say_what_to_fix(
 
 
 def test_a_body_that_is_not_json_is_a_400(client: TestClient) -> None:
-    r = client.post("/api/v1/recommendations", content=b"{mood: happy", headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/recommendations", content=b"{mood: happy", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     assert error_of(r)["code"] == "bad_request"
 
@@ -491,3 +497,23 @@ def test_config_lists_the_choices_the_page_offers(client: TestClient) -> None:
     assert "ko" in body["languages"]
     assert "k-pop" in body["genres"]
     assert "1990s" in body["decades"]
+
+
+def test_camera_frames_are_read_with_the_near_face_detector(client: TestClient, app: FastAPI) -> None:
+    import cv2
+
+    from moodtune.samples import sample_path
+
+    crop = cv2.imread(str(sample_path("astronaut")))
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    frame[120:360, 200:440] = cv2.resize(crop, (240, 240))
+    ok, buf = cv2.imencode(".jpg", frame)
+    assert ok
+    for source in ("camera", "photo"):
+        r = client.post(f"/api/v1/analyze?source={source}", content=buf.tobytes())
+        assert r.status_code == 200, r.text
+        faces = r.json()["faces"]
+        assert len(faces) == 1
+        assert faces[0]["mood"] == "positive"
+    bad = client.post("/api/v1/analyze?source=screen", content=buf.tobytes())
+    assert bad.status_code == 422

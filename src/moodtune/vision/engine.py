@@ -110,7 +110,11 @@ class Analyzer:
         rgb = load_image(source).rgb
         return self.analyze_rgb(rgb, assume_face=assume_face)
 
-    def analyze_rgb(self, rgb: np.ndarray, assume_face: bool = False) -> ImageAnalysis:
+    def analyze_rgb(
+        self, rgb: np.ndarray, assume_face: bool = False, detector: FaceDetector | None = None
+    ) -> ImageAnalysis:
+        """Analyze a decoded RGB image; ``detector`` replaces the engine's own for this call (the
+        web service reads live camera frames with BlazeFace short range alone)."""
         h, w = rgb.shape[:2]
         if assume_face:
             return self._whole_image_face(rgb)
@@ -118,7 +122,7 @@ class Analyzer:
         work = (
             rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
-        faces = self.detector.detect(work)[: self.max_faces]
+        faces = (detector or self.detector).detect(work)[: self.max_faces]
         if not faces:
             return ImageAnalysis(width=w, height=h)
         gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)

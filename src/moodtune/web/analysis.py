@@ -1,9 +1,10 @@
 """Face analysis off the event loop, with a bounded queue.
 
-``threads`` analyzers (detector + ONNX model each; OpenCV's DNN nets are not thread-safe, so
-each thread owns one) serve at most ``threads + queue`` requests at a time. A request beyond that
-is refused at once with ``Overloaded`` (503, ``Retry-After``): a burst slows the service down
-instead of toppling it, and a client is told quickly rather than timing out.
+``threads`` workers (an ``Analyzer`` - detector + ONNX model - and a camera detector each;
+OpenCV's DNN nets are not thread-safe, so each thread owns its own) serve at most
+``threads + queue`` requests at a time. A request beyond that is refused at once with
+``Overloaded`` (503, ``Retry-After``): a burst slows the service down instead of toppling it,
+and a client is told quickly rather than timing out.
 """
 
 from __future__ import annotations
@@ -13,21 +14,39 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from moodtune.errors import Overloaded
+from moodtune.vision.detection import FaceDetector, create_detector
 from moodtune.vision.engine import Analyzer
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Worker:
+    """What one analysis thread owns. ``camera`` is BlazeFace short range alone: made for faces
+    near the camera (a webcam, a selfie), it reads a live frame at a fraction of the cost of
+    ``auto``, which also runs full range whenever the faces are small for the frame."""
+
+    analyzer: Analyzer
+    camera: FaceDetector
+
+    @classmethod
+    def build(cls, detector: str = "auto", model_path: str | Path | None = None) -> Worker:
+        analyzer = Analyzer(detector=detector, model_path=model_path, threads=1)
+        return cls(analyzer, create_detector("blazeface"))
+
+
 class AnalysisPool:
-    def __init__(self, make_analyzer: Callable[[], Analyzer], threads: int, queue_size: int) -> None:
+    def __init__(self, make_worker: Callable[[], Worker], threads: int, queue_size: int) -> None:
         self.threads = max(1, threads)
         self.capacity = self.threads + max(0, queue_size)
-        self._analyzers: queue.SimpleQueue[Analyzer] = queue.SimpleQueue()
+        self._workers: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         for _ in range(self.threads):
-            self._analyzers.put(make_analyzer())
+            self._workers.put(make_worker())
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="moodtune-analyze")
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -48,15 +67,15 @@ class AnalysisPool:
         with self._lock:
             self.in_flight -= 1
 
-    def _call(self, fn: Callable[[Analyzer], T]) -> T:
-        analyzer = self._analyzers.get()
+    def _call(self, fn: Callable[[Worker], T]) -> T:
+        worker = self._workers.get()
         try:
-            return fn(analyzer)
+            return fn(worker)
         finally:
-            self._analyzers.put(analyzer)
+            self._workers.put(worker)
 
-    async def run(self, fn: Callable[[Analyzer], T]) -> T:
-        """``fn(analyzer)`` on a pool thread; ``Overloaded`` when the queue is full."""
+    async def run(self, fn: Callable[[Worker], T]) -> T:
+        """``fn(worker)`` on a pool thread; ``Overloaded`` when the queue is full."""
         self._admit()
         try:
             return await asyncio.wrap_future(self._executor.submit(self._call, fn))
@@ -64,10 +83,10 @@ class AnalysisPool:
             self._release()
 
     def sample(self) -> Analyzer:
-        """One analyzer's metadata holder (for the model version and labels); do not run it."""
-        analyzer = self._analyzers.get()
-        self._analyzers.put(analyzer)
-        return analyzer
+        """One worker's analyzer, for its metadata (model version, labels); do not run it."""
+        worker = self._workers.get()
+        self._workers.put(worker)
+        return worker.analyzer
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -21,8 +21,9 @@ from moodtune.music.rank import Filters
 from moodtune.music.taste import more_like_this
 from moodtune.store.repository import ListenerState, StoredReading
 from moodtune.vision.calibration import calibrate, check_distribution
-from moodtune.vision.engine import Analyzer, ImageAnalysis
+from moodtune.vision.engine import ImageAnalysis
 from moodtune.vision.image_io import load_image
+from moodtune.web.analysis import Worker
 from moodtune.web.schemas import (
     CalibrationIn,
     FeedbackIn,
@@ -35,7 +36,12 @@ from moodtune.web.services import Services, emotion_vector
 from moodtune.web.uploads import image_bytes, read_body
 from moodtune.youtube.play import YOUTUBE_ID, playable_video
 
-MARKING_CODES = {2: "invalid video id", 100: "video removed or private", 101: "embedding disallowed", 150: "embedding disallowed"}
+MARKING_CODES = {
+    2: "invalid video id",
+    100: "video removed or private",
+    101: "embedding disallowed",
+    150: "embedding disallowed",
+}
 PAGE_CODES = {
     5: "the player could not play this video in this browser (HTML5 error); skipped for you only",
     153: "the page sent no referrer to the player; skipped for you only",
@@ -116,14 +122,19 @@ async def analyze(
     svc: Svc,
     who: Who,
     assume_face: Annotated[bool, Query(description="read the whole image as one face crop")] = False,
+    source: Annotated[
+        Literal["photo", "camera"],
+        Query(description="camera: a live frame with a face near the camera (faster detector)"),
+    ] = "photo",
 ) -> dict[str, Any]:
     limit = svc.settings.max_upload_bytes
     data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
     state = None if who.new else await run_in_threadpool(svc.store.listener, who.id)
 
-    def work(analyzer: Analyzer) -> ImageAnalysis:
+    def work(worker: Worker) -> ImageAnalysis:
         rgb = load_image(data, max_pixels=svc.settings.max_pixels, max_bytes=limit).rgb
-        return analyzer.analyze_rgb(rgb, assume_face=assume_face)
+        detector = worker.camera if source == "camera" else None
+        return worker.analyzer.analyze_rgb(rgb, assume_face=assume_face, detector=detector)
 
     svc.metrics.analysis_in_flight.inc()
     try:
@@ -213,9 +224,19 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     # a song whose every video was reported unplayable is no YouTube song any more
     exclude = set(body.exclude_ids)
     if filters.youtube_only and unplayable:
-        exclude |= {s.id for v, s in svc.songs_by_video.items() if v in unplayable and not playable_video(s, unplayable)}
+        exclude |= {
+            s.id
+            for v, s in svc.songs_by_video.items()
+            if v in unplayable and not playable_video(s, unplayable)
+        }
     result = svc.recommender.recommend(
-        reading, body.strategy, body.n, filters=filters, exclude_ids=exclude, seed=body.seed, taste=taste or None
+        reading,
+        body.strategy,
+        body.n,
+        filters=filters,
+        exclude_ids=exclude,
+        seed=body.seed,
+        taste=taste or None,
     ).to_dict()
     for song in result["songs"]:
         catalog_song = svc.catalog.get(song["id"])
@@ -361,9 +382,7 @@ def reading_post(body: ReadingIn, svc: Svc, who: Who, response: Response) -> dic
 
 
 @router.get("/me/history", summary="Your stored readings and feedback, oldest first")
-def history(
-    svc: Svc, who: Who, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
-) -> dict[str, Any]:
+def history(svc: Svc, who: Who, limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
     state = svc.store.listener(who.id)
     events = svc.store.feedback(who.id)[-limit:]
     feedback_out = []
@@ -406,4 +425,3 @@ def config(svc: Svc) -> dict[str, Any]:
             "rate_limit_per_second": svc.settings.rate_limit,
         },
     }
-

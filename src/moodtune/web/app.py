@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="moodtune",
         version=__version__,
         description="Read a listener's mood from their face and play music that fits it, or lifts it. "
-        "Every error has the shape {\"error\": {\"code\", \"message\"}}.",
+        'Every error has the shape {"error": {"code", "message"}}.',
         lifespan=lifespan,
     )
     app.state.services = services
@@ -101,7 +101,10 @@ class SecurityHeaders:
     """``nosniff`` and a referrer policy that still gives the YouTube player the page's origin
     (without one the player fails with error 153). Plain ASGI: no per-request task overhead."""
 
-    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"))
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    )
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

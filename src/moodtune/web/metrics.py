@@ -57,14 +57,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
-        self.faces = Counter(
-            "moodtune_faces_read", "faces read by mood", ["mood"], registry=self.registry
-        )
+        self.faces = Counter("moodtune_faces_read", "faces read by mood", ["mood"], registry=self.registry)
 
     def render(self) -> tuple[bytes, str]:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 

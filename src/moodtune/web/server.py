@@ -27,9 +27,13 @@ def serve(
     import uvicorn
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise UsageError("--ssl-certfile and --ssl-keyfile go together; give both, or --https for a self-signed pair")
+        raise UsageError(
+            "--ssl-certfile and --ssl-keyfile go together; give both, or --https for a self-signed pair"
+        )
     if https and ssl_certfile is not None:
-        raise UsageError("give either --https (a self-signed certificate) or --ssl-certfile/--ssl-keyfile, not both")
+        raise UsageError(
+            "give either --https (a self-signed certificate) or --ssl-certfile/--ssl-keyfile, not both"
+        )
     for path in (ssl_certfile, ssl_keyfile):
         if path is not None and not path.is_file():
             raise UsageError(f"certificate file not found: {path}")

@@ -20,8 +20,7 @@ from moodtune.music.recommender import CatalogMoodRecommender
 from moodtune.music.taste import Collaborative, Feedback, fit_collaborative, taste_scores
 from moodtune.settings import Settings
 from moodtune.store.repository import Store
-from moodtune.vision.engine import Analyzer
-from moodtune.web.analysis import AnalysisPool
+from moodtune.web.analysis import AnalysisPool, Worker
 from moodtune.web.listener import ListenerCookie
 from moodtune.web.metrics import Metrics
 from moodtune.web.ratelimit import RateLimiter
@@ -43,7 +42,7 @@ class Services:
             for video in youtube_ids(song):
                 self.songs_by_video.setdefault(video, song)
         self.analysis = AnalysisPool(
-            lambda: Analyzer(detector=settings.detector, model_path=settings.model, threads=1),
+            lambda: Worker.build(settings.detector, settings.model),
             settings.threads,
             settings.analyze_queue,
         )

@@ -8,7 +8,7 @@ type and file name are not trusted: ``vision.image_io.load_image`` sniffs the by
 
 from __future__ import annotations
 
-from email.message import Message
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 
@@ -55,11 +55,13 @@ def image_bytes(body: bytes, content_type: str | None, limit: int) -> bytes:
 
 
 def _multipart_file(body: bytes, content_type: str) -> bytes:
-    message: Message = BytesParser(policy=HTTP).parsebytes(
+    message = BytesParser(EmailMessage, policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
     if not message.is_multipart():
-        raise UsageError("the multipart body could not be read (is its boundary right?); send the photo again")
+        raise UsageError(
+            "the multipart body could not be read (is its boundary right?); send the photo again"
+        )
     names = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
