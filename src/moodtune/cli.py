@@ -368,7 +368,9 @@ def settings_command(
             table.add_column(col)
         for row, name in zip(settings_table(), type(current).model_fields, strict=True):
             value = getattr(current, name)
-            table.add_row(row["variable"], row["default"], "" if value is None else str(value), row["description"])
+            table.add_row(
+                row["variable"], row["default"], "" if value is None else str(value), row["description"]
+            )
         out.print(table)
 
     _run(go)

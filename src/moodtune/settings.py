@@ -52,7 +52,9 @@ class Settings(BaseSettings):
         description="key that signs the listener cookie; set the same value on every worker and host "
         "(default: a random key kept in the data folder, file secret_key)",
     )
-    host: str = Field("127.0.0.1", description="address `moodtune serve` listens on (0.0.0.0: every interface)")
+    host: str = Field(
+        "127.0.0.1", description="address `moodtune serve` listens on (0.0.0.0: every interface)"
+    )
     port: int = Field(8000, ge=1, le=65535, description="port `moodtune serve` listens on")
     workers: int = Field(1, ge=1, le=64, description="server processes")
     catalog: Path | None = Field(
