@@ -16,11 +16,19 @@ from fastapi.testclient import TestClient
 from moodtune.samples import sample_path
 from moodtune.settings import Settings
 from moodtune.web.app import create_app
+from tests.conftest import BACKENDS, postgres_schema
 
 
-@pytest.fixture(scope="module", params=["sqlite"])
-def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'moodtune.db'}"
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One empty database per test module and backend (the app is built once per module)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'moodtune.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from moodtune.moodspace import valence_arousal
 from moodtune.music.plan import Reading
 from moodtune.music.rank import Filters
 from moodtune.music.taste import more_like_this
+from moodtune.store import UNPLAYABLE_CODES
 from moodtune.store.repository import ListenerState, StoredReading
 from moodtune.vision.calibration import calibrate, check_distribution
 from moodtune.vision.engine import ImageAnalysis
@@ -42,6 +43,7 @@ MARKING_CODES = {
     101: "embedding disallowed",
     150: "embedding disallowed",
 }
+assert set(MARKING_CODES) == set(UNPLAYABLE_CODES)  # the store refuses any other code
 PAGE_CODES = {
     5: "the player could not play this video in this browser (HTML5 error); skipped for you only",
     153: "the page sent no referrer to the player; skipped for you only",

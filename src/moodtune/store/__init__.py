@@ -1,0 +1,30 @@
+"""The web service's database: per-listener settings, calibration, feedback and mood history, and
+the YouTube videos known not to play. SQLite or PostgreSQL, migrated with Alembic.
+
+``Store`` (``repository.py``) is the interface the web layer uses; ``models.py`` is the schema,
+``migrations/`` its history, ``db.py`` the connection and migration plumbing, ``validation.py``
+the checks on what is stored.
+"""
+
+from moodtune.store.db import make_engine, mask_url, migrate
+from moodtune.store.repository import ListenerState, Store, StoredReading, VideoMark
+from moodtune.store.validation import (
+    UNPLAYABLE_CODES,
+    InvalidListenerId,
+    InvalidStoreInput,
+    InvalidVideoMark,
+)
+
+__all__ = [
+    "UNPLAYABLE_CODES",
+    "InvalidListenerId",
+    "InvalidStoreInput",
+    "InvalidVideoMark",
+    "ListenerState",
+    "Store",
+    "StoredReading",
+    "VideoMark",
+    "make_engine",
+    "mask_url",
+    "migrate",
+]

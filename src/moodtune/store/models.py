@@ -1,0 +1,107 @@
+"""The database schema: what the web service keeps about its anonymous listeners, and nothing more.
+
+Four tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
+(``tests/store/test_migrations.py`` compares the two):
+
+* ``listeners``: one row per listener id (the random id in the listener's signed cookie), with the
+  listener's settings (``history_enabled``, ``calibration_enabled``) and calibration baseline (the
+  8 emotion probabilities of their neutral face, normalised to sum to 1).
+* ``feedback``: like / dislike / skip / complete events on songs (``moodtune.music.taste``).
+* ``readings``: mood readings, kept only for listeners who turned history on.
+* ``video_marks``: YouTube videos reported unplayable (player error 2, 100, 101 or 150), global.
+
+Never an image: a reading keeps the probabilities the model read from a face, not the face.
+
+Times are float seconds since the epoch everywhere, as ``taste.Feedback.at`` and the web API use
+them: one representation, no time zones to convert between SQLite (which has no time type) and
+PostgreSQL. Types are portable (``JSON``, ``Double``, ``String``), so the same models run on both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Double, ForeignKey, Index, Integer, MetaData, String, false, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID_LENGTH = 64
+"""The longest listener id or song id the store keeps (a uuid4 hex is 32)."""
+
+# Named constraints and indexes, so that migrations can refer to them by a name that is the same on
+# every backend (the Alembic docs' recommended convention).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Listener(Base):
+    """One anonymous listener: settings and calibration baseline."""
+
+    __tablename__ = "listeners"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Double, nullable=False)
+    last_seen_at: Mapped[float] = mapped_column(Double, nullable=False)
+    history_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    calibration_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    # none_as_null: None is SQL NULL ("no baseline"), not the JSON value null.
+    calibration: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class FeedbackEvent(Base):
+    """One feedback event (``taste.Feedback``) by one listener on one song."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_listener_id_at", "listener_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listener_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), nullable=False
+    )
+    song_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    event: Mapped[str] = mapped_column(String(16), nullable=False)
+    at: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class Reading(Base):
+    """One mood reading of a listener who turned history on."""
+
+    __tablename__ = "readings"
+    __table_args__ = (Index("ix_readings_listener_id_at", "listener_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listener_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[float] = mapped_column(Double, nullable=False)
+    mood: Mapped[str] = mapped_column(String(32), nullable=False)
+    probabilities: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    mood_probabilities: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    valence: Mapped[float] = mapped_column(Double, nullable=False)
+    arousal: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class VideoMarkRow(Base):
+    """A YouTube video reported unplayable; ``status`` may go back to ``playable`` after a re-check."""
+
+    __tablename__ = "video_marks"
+
+    youtube_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    song_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    code: Mapped[int] = mapped_column(Integer, nullable=False)
+    reports: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    first_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
+    last_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'unplayable'"))

@@ -1,0 +1,475 @@
+"""``Store``: everything the web service reads from and writes to its database, one method per need.
+
+The web layer calls a ``Store`` from many threads at once (FastAPI runs sync routes in a thread
+pool), so each call opens a short session of its own and each write is one transaction:
+
+* On SQLite, writes are serialised in the process by a lock (as datasette serialises writes on one
+  thread) and begin with ``BEGIN IMMEDIATE``; other processes wait on the busy timeout, in WAL mode
+  readers never wait (``moodtune.store.db``).
+* On PostgreSQL, rows that any request may be first to create (a listener, a video mark) are
+  written with ``INSERT ... ON CONFLICT DO UPDATE``, so two concurrent first requests both succeed.
+  The same upserts run on SQLite, where they need no lock of their own.
+
+What a listener can ask to be forgotten (``forget``) is everything keyed by their id: their row
+(settings, calibration baseline), their feedback and their readings. Video marks are global and
+name no listener.
+
+Errors: bad arguments raise ``UsageError`` subclasses (``moodtune.store.validation``), a database
+that cannot be used raises ``StoreError`` (HTTP 503).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import InvalidMoodInput, StoreError
+from moodtune.music.taste import Event, Feedback
+from moodtune.store import db
+from moodtune.store import validation as v
+from moodtune.store.models import FeedbackEvent, Listener, Reading, VideoMarkRow
+
+__all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
+
+_LISTENERS = cast(Table, Listener.__table__)
+_FEEDBACK = cast(Table, FeedbackEvent.__table__)
+_READINGS = cast(Table, Reading.__table__)
+_VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
+
+
+@dataclass(frozen=True)
+class ListenerState:
+    """What the store keeps about one listener; the defaults for a listener never seen."""
+
+    id: str
+    history_enabled: bool
+    calibration_enabled: bool
+    calibration: dict[str, float] | None
+    feedback_count: int
+    readings_count: int
+
+    @classmethod
+    def default(cls, listener_id: str) -> ListenerState:
+        return cls(listener_id, False, False, None, 0, 0)
+
+
+@dataclass(frozen=True)
+class StoredReading:
+    """One mood reading as history keeps it: when, the mood, the 8 emotion probabilities (keys
+    ``EMOTIONS``), the mood probabilities (``mood`` is one of their keys), and the point in the mood
+    space (valence and arousal in [-1, 1], ``moodtune.moodspace``). Validated on construction."""
+
+    at: float
+    mood: str
+    probabilities: dict[str, float]
+    mood_probabilities: dict[str, float]
+    valence: float
+    arousal: float
+
+    def __post_init__(self) -> None:
+        at = v.check_time("StoredReading.at", self.at, InvalidMoodInput)
+        probabilities = v.check_probabilities("StoredReading.probabilities", self.probabilities, EMOTIONS)
+        moods = v.check_probabilities("StoredReading.mood_probabilities", self.mood_probabilities, None)
+        if not isinstance(self.mood, str) or self.mood not in moods:
+            raise InvalidMoodInput(
+                f"StoredReading.mood must be one of the keys of mood_probabilities ({', '.join(moods)}), "
+                f"but got {self.mood!r}"
+            )
+        valence, arousal = v.check_point(self.valence, self.arousal)
+        # Plain dicts and floats, whatever mappings and numbers arrived: they go into JSON columns.
+        for name, value in (
+            ("at", at),
+            ("probabilities", probabilities),
+            ("mood_probabilities", moods),
+            ("valence", valence),
+            ("arousal", arousal),
+        ):
+            object.__setattr__(self, name, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StoredReading:
+        """The reverse of ``to_dict``; unknown keys are an error."""
+        fields = ("at", "mood", "probabilities", "mood_probabilities", "valence", "arousal")
+        if not isinstance(data, Mapping) or set(data) != set(fields):
+            got = sorted(data) if isinstance(data, Mapping) else type(data).__name__
+            raise InvalidMoodInput(
+                f"a stored reading needs exactly the keys {', '.join(fields)}, but got {got}"
+            )
+        return cls(**{k: data[k] for k in fields})
+
+
+@dataclass(frozen=True)
+class VideoMark:
+    """A YouTube video reported unplayable: the last player error ``code``, how many ``reports``,
+    when first and last reported, and ``status`` (``unplayable``; a re-check may set ``playable``)."""
+
+    youtube_id: str
+    song_id: str | None
+    code: int
+    reports: int
+    first_marked_at: float
+    last_marked_at: float
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> float:
+    """Seconds since the epoch (one name for tests to replace)."""
+    return time.time()
+
+
+def _upsert(dialect: str) -> Any:
+    """The ``insert`` construct with ``on_conflict_do_update`` for the dialect."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class Store:
+    """The database of the web service (see the module docstring). ``Store(url)`` connects and, unless
+    ``migrate=False``, brings the schema up to date; with ``migrate=False`` a schema that is not up to
+    date is a ``StoreError``."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.engine = db.make_engine(url)
+        self.url: str = db.mask_url(self.engine.url)
+        self.dialect: str = self.engine.dialect.name
+        try:
+            if migrate:
+                db.migrate(self.engine)
+            else:
+                self._check_schema()
+        except BaseException:
+            self.engine.dispose()
+            raise
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{db.WRITE: True}), expire_on_commit=False
+        )
+        # SQLite allows one writer at a time: threads of this process take turns here rather than
+        # in SQLite's busy loop. PostgreSQL locks rows itself.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
+        )
+        self._insert = _upsert(self.dialect)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _check_schema(self) -> None:
+        found, head = db.schema_revision(self.engine), db.head_revision()
+        if found != head:
+            raise StoreError(
+                f"the database at {self.url} has schema revision {found or 'none (never migrated)'}, "
+                f"but this moodtune needs {head}: open it with Store(url, migrate=True) to upgrade it"
+            )
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Session]:
+        with db.translate_errors(self.url), self._sessions() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One transaction, committed when the block ends without an error."""
+        with db.translate_errors(self.url), self._write_lock, self._write_sessions.begin() as session:
+            yield session
+
+    def _touch(self, session: Session, listener_id: str, now: float, **values: Any) -> None:
+        """Create the listener's row if needed, set ``values`` and ``last_seen_at``."""
+        row = {
+            "id": listener_id,
+            "created_at": now,
+            "last_seen_at": now,
+            "history_enabled": False,
+            "calibration_enabled": False,
+            "calibration": None,
+            **values,
+        }
+        stmt = self._insert(_LISTENERS).values(**row)
+        changed = {name: stmt.excluded[name] for name in ("last_seen_at", *values)}
+        session.execute(stmt.on_conflict_do_update(index_elements=[_LISTENERS.c.id], set_=changed))
+
+    def _state(self, session: Session, listener_id: str) -> ListenerState:
+        row = session.get(Listener, listener_id)
+        if row is None:
+            return ListenerState.default(listener_id)
+        counts = [
+            session.scalar(select(func.count()).select_from(table).where(table.c.listener_id == listener_id))
+            for table in (_FEEDBACK, _READINGS)
+        ]
+        return ListenerState(
+            id=row.id,
+            history_enabled=bool(row.history_enabled),
+            calibration_enabled=bool(row.calibration_enabled),
+            calibration=dict(row.calibration) if row.calibration is not None else None,
+            feedback_count=int(counts[0] or 0),
+            readings_count=int(counts[1] or 0),
+        )
+
+    # -- the service's health ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every pooled connection. The store can still be used: it reconnects."""
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise ``StoreError`` if the database cannot be reached right now."""
+        with db.translate_errors(self.url), self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each table holds (``listeners``, ``feedback``, ``readings``, ``video_marks``)."""
+        tables = {
+            "listeners": _LISTENERS,
+            "feedback": _FEEDBACK,
+            "readings": _READINGS,
+            "video_marks": _VIDEO_MARKS,
+        }
+        with self._read() as session:
+            return {
+                name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+                for name, table in tables.items()
+            }
+
+    # -- listeners --------------------------------------------------------------------------------
+
+    def listener(self, listener_id: str) -> ListenerState:
+        """The listener's settings and counts; the defaults for an id never seen. Writes nothing."""
+        listener_id = v.check_id("listener_id", listener_id)
+        with self._read() as session:
+            return self._state(session, listener_id)
+
+    def update_listener(
+        self,
+        listener_id: str,
+        *,
+        history_enabled: bool | None = None,
+        calibration_enabled: bool | None = None,
+    ) -> ListenerState:
+        """Change the settings given (None leaves one as it is), creating the listener if needed.
+        Turning history off keeps the readings already stored; ``forget`` deletes them."""
+        listener_id = v.check_id("listener_id", listener_id)
+        values: dict[str, bool] = {}
+        for name, value in (
+            ("history_enabled", history_enabled),
+            ("calibration_enabled", calibration_enabled),
+        ):
+            if value is None:
+                continue
+            if not isinstance(value, bool):
+                raise v.InvalidStoreInput(f"{name} must be True, False or None, but got {value!r}")
+            values[name] = value
+        with self._write() as session:
+            self._touch(session, listener_id, _now(), **values)
+            return self._state(session, listener_id)
+
+    def set_calibration(self, listener_id: str, probabilities: Mapping[str, float]) -> ListenerState:
+        """Keep ``probabilities`` (exactly the 8 ``EMOTIONS``, finite, >= 0, not all 0; divided by their
+        sum) as the listener's neutral-face baseline, and turn calibration on."""
+        listener_id = v.check_id("listener_id", listener_id)
+        baseline = v.check_probabilities("calibration probabilities", probabilities, EMOTIONS, normalise=True)
+        with self._write() as session:
+            self._touch(session, listener_id, _now(), calibration=baseline, calibration_enabled=True)
+            return self._state(session, listener_id)
+
+    def clear_calibration(self, listener_id: str) -> ListenerState:
+        """Delete the listener's baseline and turn calibration off. A listener never seen stays unseen
+        (nothing is created to hold an absent baseline)."""
+        listener_id = v.check_id("listener_id", listener_id)
+        with self._write() as session:
+            session.execute(
+                update(_LISTENERS)
+                .where(_LISTENERS.c.id == listener_id)
+                .values(calibration=None, calibration_enabled=False, last_seen_at=_now())
+            )
+            return self._state(session, listener_id)
+
+    def forget(self, listener_id: str) -> dict[str, int]:
+        """Delete everything kept about the listener: their row (settings, calibration), feedback and
+        readings. Returns how many rows of each were deleted (``listeners`` is 0 or 1)."""
+        listener_id = v.check_id("listener_id", listener_id)
+        with self._write() as session:
+            # Children first and explicitly, to count them (ON DELETE CASCADE would also remove them).
+            deleted = {
+                "feedback": _rowcount(
+                    session.execute(delete(_FEEDBACK).where(_FEEDBACK.c.listener_id == listener_id))
+                ),
+                "readings": _rowcount(
+                    session.execute(delete(_READINGS).where(_READINGS.c.listener_id == listener_id))
+                ),
+                "listeners": _rowcount(
+                    session.execute(delete(_LISTENERS).where(_LISTENERS.c.id == listener_id))
+                ),
+            }
+        return {k: deleted[k] for k in ("listeners", "feedback", "readings")}
+
+    # -- feedback ---------------------------------------------------------------------------------
+
+    def add_feedback(self, listener_id: str, song_id: str, event: str, at: float | None = None) -> Feedback:
+        """Store one event (``like``, ``dislike``, ``skip``, ``complete``) at ``at`` (default: now)."""
+        listener_id = v.check_id("listener_id", listener_id)
+        item = Feedback(listener_id, song_id, cast(Event, event), _now() if at is None else at)
+        v.check_id("song_id", item.song_id, v.InvalidStoreInput)
+        with self._write() as session:
+            self._touch(session, listener_id, _now())
+            session.execute(
+                _FEEDBACK.insert().values(
+                    listener_id=listener_id, song_id=item.song_id, event=item.event, at=float(item.at)
+                )
+            )
+        return item
+
+    def feedback(self, listener_id: str | None = None, limit: int | None = None) -> list[Feedback]:
+        """One listener's events, or everyone's (``listener_id=None``, for collaborative taste), oldest
+        first; with ``limit``, only the newest ``limit`` of them (still oldest first)."""
+        query = select(_FEEDBACK.c.listener_id, _FEEDBACK.c.song_id, _FEEDBACK.c.event, _FEEDBACK.c.at)
+        if listener_id is not None:
+            query = query.where(_FEEDBACK.c.listener_id == v.check_id("listener_id", listener_id))
+        newest_first = limit is not None
+        if limit is not None:
+            query = query.order_by(_FEEDBACK.c.at.desc(), _FEEDBACK.c.id.desc()).limit(
+                v.check_limit("limit", limit)
+            )
+        else:
+            query = query.order_by(_FEEDBACK.c.at, _FEEDBACK.c.id)
+        with self._read() as session:
+            rows = list(session.execute(query).all())
+        if newest_first:
+            rows.reverse()
+        return [Feedback(r.listener_id, r.song_id, cast(Event, r.event), r.at) for r in rows]
+
+    # -- mood history -----------------------------------------------------------------------------
+
+    def add_reading(self, listener_id: str, reading: StoredReading) -> bool:
+        """Keep ``reading`` if the listener turned history on; returns whether it was kept. A listener
+        with history off (or never seen) is not written at all."""
+        listener_id = v.check_id("listener_id", listener_id)
+        if not isinstance(reading, StoredReading):
+            raise v.InvalidStoreInput(f"reading must be a StoredReading, but got {type(reading).__name__}")
+        with self._write() as session:
+            # The UPDATE both checks the setting and (on PostgreSQL) locks the row, so a concurrent
+            # "history off" cannot slip between the check and the insert.
+            touched = session.execute(
+                update(_LISTENERS)
+                .where(_LISTENERS.c.id == listener_id, _LISTENERS.c.history_enabled.is_(True))
+                .values(last_seen_at=_now())
+            )
+            if _rowcount(touched) == 0:
+                return False
+            session.execute(_READINGS.insert().values(listener_id=listener_id, **reading.to_dict()))
+        return True
+
+    def history(self, listener_id: str, limit: int = 500) -> list[StoredReading]:
+        """The listener's newest ``limit`` readings, oldest first."""
+        listener_id = v.check_id("listener_id", listener_id)
+        limit = v.check_limit("limit", limit)
+        r = _READINGS.c
+        query = (
+            select(r.at, r.mood, r.probabilities, r.mood_probabilities, r.valence, r.arousal)
+            .where(r.listener_id == listener_id)
+            .order_by(r.at.desc(), r.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            rows = session.execute(query).all()
+        return [StoredReading(**row._asdict()) for row in reversed(rows)]
+
+    # -- unplayable videos ------------------------------------------------------------------------
+
+    def mark_video(
+        self, youtube_id: str, code: int, song_id: str | None = None, at: float | None = None
+    ) -> VideoMark:
+        """Record a report that the video does not play (player error ``code``): the first report
+        creates the mark, each later one adds 1 to ``reports``, keeps the latest code, fills in
+        ``song_id`` if it was unknown, and sets ``status`` back to ``unplayable``."""
+        youtube_id = v.check_youtube_id(youtube_id)
+        code = v.check_code(code)
+        if song_id is not None:
+            v.check_id("song_id", song_id, v.InvalidVideoMark)
+        when = _now() if at is None else v.check_time("at", at)
+        t = _VIDEO_MARKS.c
+        stmt = self._insert(_VIDEO_MARKS).values(
+            youtube_id=youtube_id,
+            song_id=song_id,
+            code=code,
+            reports=1,
+            first_marked_at=when,
+            last_marked_at=when,
+            status="unplayable",
+        )
+        new = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.youtube_id],
+            set_={
+                "song_id": func.coalesce(new.song_id, t.song_id),
+                "code": new.code,
+                "reports": t.reports + 1,
+                # Reports may arrive out of order (a client's clock, a retried request).
+                "first_marked_at": case(
+                    (new.first_marked_at < t.first_marked_at, new.first_marked_at), else_=t.first_marked_at
+                ),
+                "last_marked_at": case(
+                    (new.last_marked_at > t.last_marked_at, new.last_marked_at), else_=t.last_marked_at
+                ),
+                "status": "unplayable",
+            },
+        )
+        with self._write() as session:
+            session.execute(stmt)
+            mark = self._video_mark(session, youtube_id)
+        assert mark is not None  # just written, in this transaction
+        return mark
+
+    def video_mark(self, youtube_id: str) -> VideoMark | None:
+        """The mark of one video; None if it was never reported."""
+        youtube_id = v.check_youtube_id(youtube_id)
+        with self._read() as session:
+            return self._video_mark(session, youtube_id)
+
+    def _video_mark(self, session: Session, youtube_id: str) -> VideoMark | None:
+        row = session.get(VideoMarkRow, youtube_id)
+        if row is None:
+            return None
+        return VideoMark(
+            youtube_id=row.youtube_id,
+            song_id=row.song_id,
+            code=row.code,
+            reports=row.reports,
+            first_marked_at=row.first_marked_at,
+            last_marked_at=row.last_marked_at,
+            status=row.status,
+        )
+
+    def unplayable_videos(self) -> frozenset[str]:
+        """The YouTube ids never to serve again (status ``unplayable``)."""
+        with self._read() as session:
+            return frozenset(
+                session.scalars(
+                    select(_VIDEO_MARKS.c.youtube_id).where(_VIDEO_MARKS.c.status == "unplayable")
+                )
+            )
