@@ -17,7 +17,7 @@
 set -uo pipefail
 exec 3>&1 1>&2 # stdout is for the export line only
 
-PACKAGES=(chromium ffmpeg postgresql)
+PACKAGES=(chromium ffmpeg postgresql fonts-nanum) # fonts-nanum: Korean text in the page screenshots
 ROLE=moodtune
 PASSWORD=moodtune-test # a throwaway role on 127.0.0.1, for tests only
 DATABASE=moodtune_test

@@ -517,3 +517,27 @@ def test_camera_frames_are_read_with_the_near_face_detector(client: TestClient, 
         assert faces[0]["mood"] == "positive"
     bad = client.post("/api/v1/analyze?source=screen", content=buf.tobytes())
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"youtube_only": True},  # few songs have a video: the whole catalog is searched
+        {"genre": "k-pop", "decade": "2010s"},  # every filter applies, as for a mood list
+    ],
+)
+def test_more_like_this_fills_the_list_through_the_filters(
+    client: TestClient, app: FastAPI, filters: dict
+) -> None:
+    seeds = [s for s in app.state.services.catalog if s.youtube_id][:5]
+    for seed in seeds:
+        body = client.post(
+            "/api/v1/recommendations", json={"more_like": seed.id, "n": 5, "filters": filters}
+        ).json()
+        assert len(body["songs"]) == 5, seed.title
+        for s in body["songs"]:
+            if filters.get("youtube_only"):
+                assert s["play"]["kind"] == "youtube"
+            if "decade" in filters:
+                assert s["decade"] == "2010s"
+                assert any(g == "k-pop" or g.startswith("k-pop/") for g in s["genres"])

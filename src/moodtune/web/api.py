@@ -186,6 +186,8 @@ def _reading(svc: Services, body: RecommendIn) -> Reading:
 
 
 def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dict[str, Any]:
+    """Songs like ``body.more_like``, nearest first, through the same filters as a mood list (a
+    song a filter cannot judge is left out), never a song in ``exclude_ids`` or by the same artist."""
     assert body.more_like is not None
     song = svc.catalog.get(body.more_like)
     if song is None:
@@ -193,11 +195,15 @@ def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dic
     exclude = set(body.exclude_ids)
     unplayable = svc.unplayable()
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
+    index = svc.recommender.index
+    mask, unjudged = index.allowed(filters)
+    similar = more_like_this(svc.catalog, song.id, n=len(svc.catalog) - 1)
+    rows = index.rows_of([other.id for other, _ in similar])
     out = []
-    for other, sim in more_like_this(svc.catalog, song.id, n=min(len(svc.catalog) - 1, body.n * 20 + 50)):
-        if other.id in exclude or (filters.youtube_only and playable_video(other, unplayable) is None):
+    for (other, sim), row in zip(similar, rows, strict=True):
+        if other.id in exclude or (mask is not None and (row < 0 or not mask[row])):
             continue
-        if filters.language and other.language != filters.language:
+        if filters.youtube_only and playable_video(other, unplayable) is None:
             continue
         reason = f"sounds like {song.title} by {song.artist}"
         out.append(svc.song_out(other, unplayable, reason=reason, score=round(sim, 4)))
@@ -209,7 +215,7 @@ def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dic
         "plan": {"strategy": "more_like", "song": svc.song_out(song, unplayable)},
         "filters": filters.to_dict(),
         "songs": out,
-        "unjudged": {"songs": 0, "by_filter": {}},
+        "unjudged": unjudged,
     }
 
 
@@ -293,20 +299,30 @@ def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
         )
     song = svc.catalog.get(body.song_id) if body.song_id else None
     if song is None:
-        song = svc.songs_by_video.get(youtube_id)
+        song = svc.song_for_video(youtube_id)
     svc.store.mark_video(youtube_id, body.code, song.id if song else None, time.time())
     unplayable_ids = svc.unplayable(fresh=True)
+    confirmed = svc.confirmed(fresh=True)
     replacement: dict[str, Any] | None = None
     if song is not None:
-        if playable_video(song, unplayable_ids) is not None:
-            replacement = {
-                "kind": "video",
-                "song": svc.song_out(song, unplayable_ids, reason="another upload of the same song"),
-            }
+        # Another video of the same song first: the catalog's other uploads, the resolver's
+        # confirmations, else (with a key and quota) a search now, bounded by a short timeout.
+        if playable_video(song, unplayable_ids, confirmed.get(song.id, ())) is not None:
+            reason = "another upload of the same song"
+        else:
+            found = svc.youtube.find_live(song, unplayable_ids)
+            reason = ""
+            if found is not None and found.youtube_id and found.youtube_id not in unplayable_ids:
+                svc.add_confirmed(song.id, found.youtube_id)
+                reason = f"another upload of the same song, found on YouTube: {found.reason}"
+        if reason:
+            replacement = {"kind": "video", "song": svc.song_out(song, unplayable_ids, reason=reason)}
         else:
             exclude = {*body.exclude_ids, song.id}
             for other, sim in more_like_this(svc.catalog, song.id, n=500):
-                if other.id not in exclude and playable_video(other, unplayable_ids) is not None:
+                if other.id in exclude:
+                    continue
+                if playable_video(other, unplayable_ids, confirmed.get(other.id, ())) is not None:
                     reason = f"in place of {song.title} by {song.artist}, whose video cannot play here"
                     replacement = {
                         "kind": "song",
