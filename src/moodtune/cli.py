@@ -15,6 +15,7 @@ from rich.table import Table
 
 from moodtune.errors import MoodtuneError, UsageError
 from moodtune.music.cli import catalog_app, eval_recs_command, recommend_command
+from moodtune.youtube.cli import youtube_app
 
 app = typer.Typer(
     add_completion=False,
@@ -22,6 +23,7 @@ app = typer.Typer(
     help="Read a listener's mood from their face and play music that fits it, or lifts it.",
 )
 app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats, search, import a CSV.")
+app.add_typer(youtube_app, name="youtube", help="YouTube: find and re-check songs' videos, show the quota.")
 app.command("recommend")(recommend_command)
 app.command("eval-recs")(eval_recs_command)
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.

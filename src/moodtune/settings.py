@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from moodtune.errors import ConfigError
@@ -91,6 +91,70 @@ class Settings(BaseSettings):
         None, description="mark the listener cookie Secure (default: when the request came over HTTPS)"
     )
     log_level: str = Field("info", description="uvicorn log level: critical, error, warning, info, debug")
+    public_origin: str | None = Field(
+        None,
+        description="the origin listeners reach the service at, e.g. https://moodtune.example.com; "
+        "Google's OAuth redirect goes to {origin}/api/v1/youtube/oauth/callback (default: the request's)",
+    )
+    # --- YouTube (moodtune.youtube) ---
+    youtube_api_key: SecretStr | None = Field(
+        None,
+        description="YouTube Data API v3 key: `moodtune youtube resolve` and the web service's search "
+        "for a replacement video (without it: catalog videos, Spotify and search links only)",
+    )
+    youtube_api_base: str = Field(
+        "https://www.googleapis.com/youtube/v3", description="base URL of the YouTube Data API"
+    )
+    youtube_daily_quota: int = Field(
+        10_000, ge=0, description="the project's daily Data API quota in units (Google's default: 10,000)"
+    )
+    youtube_live_quota: int = Field(
+        2_000,
+        ge=0,
+        description="units of the daily quota the web service may spend searching a replacement when a "
+        "video will not play (a search costs 100; 0: never search live)",
+    )
+    youtube_live_timeout: float = Field(
+        3.0,
+        ge=0,
+        le=30,
+        description="seconds each request of a live search may take before the page gets a similar song "
+        "instead (0: never search live)",
+    )
+    youtube_region: str | None = Field(
+        None,
+        description="ISO 3166-1 country code where listeners are (e.g. KR): videos blocked there are "
+        "never chosen (default: region restrictions only lower a video's score)",
+    )
+    youtube_confirmed_days: float = Field(
+        30.0, gt=0, description="days a confirmed video stays trusted before a re-check asks again"
+    )
+    youtube_no_match_days: float = Field(
+        7.0, gt=0, description="days before a song whose search found no video is searched again"
+    )
+    youtube_unplayable_days: float = Field(
+        7.0, gt=0, description="days before a video found unplayable is asked about again"
+    )
+    google_client_id: str | None = Field(
+        None,
+        description="OAuth client id (a 'Web application' client) for saving playlists to listeners' "
+        "YouTube accounts",
+    )
+    google_client_secret: SecretStr | None = Field(None, description="that OAuth client's secret")
+    google_auth_url: str = Field(
+        "https://accounts.google.com/o/oauth2/v2/auth", description="Google's OAuth authorization endpoint"
+    )
+    google_token_url: str = Field(
+        "https://oauth2.googleapis.com/token", description="Google's OAuth token endpoint"
+    )
+    google_revoke_url: str = Field(
+        "https://oauth2.googleapis.com/revoke", description="Google's OAuth revocation endpoint"
+    )
+    token_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s) that encrypt listeners' YouTube tokens at rest, comma-separated (the "
+        "first encrypts; older ones still decrypt); saving playlists is off without it",
+    )
 
     @field_validator("detector")
     @classmethod
@@ -107,6 +171,26 @@ class Settings(BaseSettings):
         if value.lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return value.lower()
+
+    @field_validator("youtube_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("must be a two-letter ISO 3166-1 country code such as KR or US")
+        return value.upper()
+
+    @field_validator("public_origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.rstrip("/")
+        scheme, _, rest = value.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ValueError("must be an origin such as https://moodtune.example.com (no path)")
+        return value
 
     @cached_property
     def data_path(self) -> Path:

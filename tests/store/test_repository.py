@@ -274,7 +274,7 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     store.mark_video(VIDEO, 150)
     kept = store.listener("b")
 
-    assert store.forget("a") == {"listeners": 1, "feedback": 3, "readings": 2}
+    assert store.forget("a") == {"listeners": 1, "feedback": 3, "readings": 2, "youtube_tokens": 0}
 
     assert store.listener("a") == ListenerState.default("a")
     assert store.feedback("a") == [] and store.history("a") == []
@@ -282,7 +282,12 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     assert store.listener("b") == kept
     assert len(store.feedback("b")) == 3 and len(store.history("b")) == 2
     assert store.counts() == {"listeners": 1, "feedback": 3, "readings": 2, "video_marks": 1}
-    assert store.forget("a") == {"listeners": 0, "feedback": 0, "readings": 0}  # forgetting twice is fine
+    assert store.forget("a") == {
+        "listeners": 0,
+        "feedback": 0,
+        "readings": 0,
+        "youtube_tokens": 0,
+    }  # twice: fine
 
 
 def test_deleting_a_listener_row_cascades_to_its_feedback_and_readings(store: Store) -> None:

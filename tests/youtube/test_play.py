@@ -37,3 +37,21 @@ def test_without_video_or_spotify_id_the_page_gets_a_search_link() -> None:
     play = play_for(bare)
     assert play["kind"] == "search"
     assert play["url"] == "https://www.youtube.com/results?search_query=BTS+%EB%B4%84%EB%82%A0+%26+more"
+
+
+def test_confirmed_videos_from_the_cache_play_when_the_catalog_has_none_that_plays() -> None:
+    bare = Song(id="s_0123456789ad", title="Spring Day", artist="BTS", spotify_id="0WNGsQ1oAuHzNTk8jivBKW")
+    assert play_for(bare, confirmed=("BBBBBBBBBBB",)) == {"kind": "youtube", "youtube_id": "BBBBBBBBBBB"}
+    # the catalog's own uploads come first; a confirmed video is the fallback
+    assert play_for(SONG, confirmed=("BBBBBBBBBBB",))["youtube_id"] == "xEeFrLSkMm8"
+    marked = {"xEeFrLSkMm8", "AAAAAAAAAAA"}
+    assert play_for(SONG, marked, confirmed=("BBBBBBBBBBB", "xEeFrLSkMm8")) == {
+        "kind": "youtube",
+        "youtube_id": "BBBBBBBBBBB",
+    }
+    assert list(youtube_ids(SONG, ("AAAAAAAAAAA", "BBBBBBBBBBB"))) == [
+        "xEeFrLSkMm8",
+        "AAAAAAAAAAA",
+        "BBBBBBBBBBB",
+    ]
+    assert play_for(bare, {"BBBBBBBBBBB"}, confirmed=("BBBBBBBBBBB",))["kind"] == "spotify"

@@ -1,5 +1,6 @@
 """The web service's database: per-listener settings, calibration, feedback and mood history, and
-the YouTube videos known not to play. SQLite or PostgreSQL, migrated with Alembic.
+the YouTube videos known not to play, and the YouTube Data API's answers, quota and listeners'
+OAuth tokens (``youtube.py``). SQLite or PostgreSQL, migrated with Alembic.
 
 ``Store`` (``repository.py``) is the interface the web layer uses; ``models.py`` is the schema,
 ``migrations/`` its history, ``db.py`` the connection and migration plumbing, ``validation.py``
@@ -14,6 +15,7 @@ from moodtune.store.validation import (
     InvalidStoreInput,
     InvalidVideoMark,
 )
+from moodtune.store.youtube import Resolution, StoredToken, VideoCheck
 
 __all__ = [
     "UNPLAYABLE_CODES",
@@ -21,8 +23,11 @@ __all__ = [
     "InvalidStoreInput",
     "InvalidVideoMark",
     "ListenerState",
+    "Resolution",
     "Store",
     "StoredReading",
+    "StoredToken",
+    "VideoCheck",
     "VideoMark",
     "make_engine",
     "mask_url",

@@ -1,6 +1,6 @@
 """The database schema: what the web service keeps about its anonymous listeners, and nothing more.
 
-Four tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
+Eight tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
 (``tests/store/test_migrations.py`` compares the two):
 
 * ``listeners``: one row per listener id (the random id in the listener's signed cookie), with the
@@ -9,6 +9,10 @@ Four tables, declared once here; the Alembic migrations in ``migrations/versions
 * ``feedback``: like / dislike / skip / complete events on songs (``moodtune.music.taste``).
 * ``readings``: mood readings, kept only for listeners who turned history on.
 * ``video_marks``: YouTube videos reported unplayable (player error 2, 100, 101 or 150), global.
+* ``youtube_videos``, ``youtube_resolutions``: the YouTube Data API's answers, cached
+  (``moodtune.youtube.resolve``): each video's status and each song's search result, with reasons.
+* ``youtube_quota``: Data API units spent per Pacific day (``moodtune.youtube.quota``).
+* ``youtube_tokens``: a listener's encrypted OAuth tokens for saving playlists to their account.
 
 Never an image: a reading keeps the probabilities the model read from a face, not the face.
 
@@ -21,11 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Double, ForeignKey, Index, Integer, MetaData, String, false, text
+from sqlalchemy import JSON, Boolean, Double, ForeignKey, Index, Integer, MetaData, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 64
 """The longest listener id or song id the store keeps (a uuid4 hex is 32)."""
+REASON_LENGTH = 500
+"""The longest reason (why a video was chosen or refused) or OAuth scope list the store keeps."""
 
 # Named constraints and indexes, so that migrations can refer to them by a name that is the same on
 # every backend (the Alembic docs' recommended convention).
@@ -105,3 +111,67 @@ class VideoMarkRow(Base):
     first_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
     last_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'unplayable'"))
+
+
+# --- YouTube (moodtune.youtube; migration 0002) ---------------------------------------------------
+
+
+class YouTubeVideo(Base):
+    """What moodtune last learned about one YouTube video from the Data API: ``confirmed`` (plays
+    embedded, and is ``song_id``'s video), ``playable`` (plays, chosen for no song) or ``unplayable``;
+    why, when, and what ``videos.list`` said (``details``)."""
+
+    __tablename__ = "youtube_videos"
+    __table_args__ = (Index("ix_youtube_videos_song_id", "song_id"),)
+
+    youtube_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    song_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(String(REASON_LENGTH), nullable=False)
+    checked_at: Mapped[float] = mapped_column(Double, nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class YouTubeResolution(Base):
+    """The latest search for a song's video: ``confirmed`` (``youtube_id`` chosen, with the reason
+    and score) or ``no_match``; ``details`` keeps the query and every candidate's verdict."""
+
+    __tablename__ = "youtube_resolutions"
+
+    song_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    youtube_id: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    reason: Mapped[str] = mapped_column(String(REASON_LENGTH), nullable=False)
+    score: Mapped[float | None] = mapped_column(Double, nullable=True)
+    checked_at: Mapped[float] = mapped_column(Double, nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class YouTubeQuota(Base):
+    """Data API units spent on one Pacific day (the quota's day) by one use (``bucket``); ``exhausted``
+    once Google answered ``quotaExceeded`` that day."""
+
+    __tablename__ = "youtube_quota"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    exhausted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    updated_at: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class YouTubeToken(Base):
+    """A listener's connection to their YouTube account: the OAuth refresh token and the current
+    access token, both encrypted (Fernet, ``MOODTUNE_TOKEN_KEY``); deleted with the listener."""
+
+    __tablename__ = "youtube_tokens"
+
+    listener_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), primary_key=True
+    )
+    refresh_token: Mapped[str] = mapped_column(Text, nullable=False)
+    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_expires_at: Mapped[float | None] = mapped_column(Double, nullable=True)
+    scope: Mapped[str] = mapped_column(String(REASON_LENGTH), nullable=False)
+    created_at: Mapped[float] = mapped_column(Double, nullable=False)
+    updated_at: Mapped[float] = mapped_column(Double, nullable=False)

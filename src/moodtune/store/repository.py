@@ -11,8 +11,10 @@ pool), so each call opens a short session of its own and each write is one trans
   The same upserts run on SQLite, where they need no lock of their own.
 
 What a listener can ask to be forgotten (``forget``) is everything keyed by their id: their row
-(settings, calibration baseline), their feedback and their readings. Video marks are global and
-name no listener.
+(settings, calibration baseline), their feedback, their readings and their YouTube connection
+(encrypted OAuth tokens). Video marks and the YouTube cache are global and name no listener.
+
+The YouTube tables' methods (cache, quota, tokens) live in ``store/youtube.py``, a mixin of ``Store``.
 
 Errors: bad arguments raise ``UsageError`` subclasses (``moodtune.store.validation``), a database
 that cannot be used raises ``StoreError`` (HTTP 503).
@@ -36,7 +38,8 @@ from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
 from moodtune.store import validation as v
-from moodtune.store.models import FeedbackEvent, Listener, Reading, VideoMarkRow
+from moodtune.store.models import FeedbackEvent, Listener, Reading, VideoMarkRow, YouTubeToken
+from moodtune.store.youtube import YouTubeTables
 
 __all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
 
@@ -44,6 +47,7 @@ _LISTENERS = cast(Table, Listener.__table__)
 _FEEDBACK = cast(Table, FeedbackEvent.__table__)
 _READINGS = cast(Table, Reading.__table__)
 _VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
+_YOUTUBE_TOKENS = cast(Table, YouTubeToken.__table__)
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ def _rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-class Store:
+class Store(YouTubeTables):
     """The database of the web service (see the module docstring). ``Store(url)`` connects and, unless
     ``migrate=False``, brings the schema up to date; with ``migrate=False`` a schema that is not up to
     date is a ``StoreError``."""
@@ -310,8 +314,9 @@ class Store:
             return self._state(session, listener_id)
 
     def forget(self, listener_id: str) -> dict[str, int]:
-        """Delete everything kept about the listener: their row (settings, calibration), feedback and
-        readings. Returns how many rows of each were deleted (``listeners`` is 0 or 1)."""
+        """Delete everything kept about the listener: their row (settings, calibration), feedback,
+        readings and YouTube connection. Returns how many rows of each were deleted (``listeners`` and
+        ``youtube_tokens`` are 0 or 1)."""
         listener_id = v.check_id("listener_id", listener_id)
         with self._write() as session:
             # Children first and explicitly, to count them (ON DELETE CASCADE would also remove them).
@@ -322,11 +327,16 @@ class Store:
                 "readings": _rowcount(
                     session.execute(delete(_READINGS).where(_READINGS.c.listener_id == listener_id))
                 ),
+                "youtube_tokens": _rowcount(
+                    session.execute(
+                        delete(_YOUTUBE_TOKENS).where(_YOUTUBE_TOKENS.c.listener_id == listener_id)
+                    )
+                ),
                 "listeners": _rowcount(
                     session.execute(delete(_LISTENERS).where(_LISTENERS.c.id == listener_id))
                 ),
             }
-        return {k: deleted[k] for k in ("listeners", "feedback", "readings")}
+        return {k: deleted[k] for k in ("listeners", "feedback", "readings", "youtube_tokens")}
 
     # -- feedback ---------------------------------------------------------------------------------
 
@@ -453,17 +463,7 @@ class Store:
 
     def _video_mark(self, session: Session, youtube_id: str) -> VideoMark | None:
         row = session.get(VideoMarkRow, youtube_id)
-        if row is None:
-            return None
-        return VideoMark(
-            youtube_id=row.youtube_id,
-            song_id=row.song_id,
-            code=row.code,
-            reports=row.reports,
-            first_marked_at=row.first_marked_at,
-            last_marked_at=row.last_marked_at,
-            status=row.status,
-        )
+        return None if row is None else _mark(row)
 
     def unplayable_videos(self) -> frozenset[str]:
         """The YouTube ids never to serve again (status ``unplayable``)."""
@@ -473,3 +473,39 @@ class Store:
                     select(_VIDEO_MARKS.c.youtube_id).where(_VIDEO_MARKS.c.status == "unplayable")
                 )
             )
+
+    def video_marks(self, status: str | None = "unplayable") -> list[VideoMark]:
+        """Every mark with ``status`` (``unplayable``, ``playable``; None: all), oldest report first."""
+        query = select(VideoMarkRow).order_by(_VIDEO_MARKS.c.first_marked_at, _VIDEO_MARKS.c.youtube_id)
+        if status is not None:
+            if status not in v.VIDEO_STATUSES:
+                raise v.InvalidVideoMark(
+                    f"status must be one of {', '.join(v.VIDEO_STATUSES)} or None, but got {status!r}"
+                )
+            query = query.where(_VIDEO_MARKS.c.status == status)
+        with self._read() as session:
+            return [_mark(row) for row in session.scalars(query).all()]
+
+    def set_video_playable(self, youtube_id: str) -> bool:
+        """Clear the unplayable mark of a video that a re-check found playable again (``status``
+        back to ``playable``; the report count and times stay). Whether a mark was cleared."""
+        youtube_id = v.check_youtube_id(youtube_id)
+        with self._write() as session:
+            result = session.execute(
+                update(_VIDEO_MARKS)
+                .where(_VIDEO_MARKS.c.youtube_id == youtube_id, _VIDEO_MARKS.c.status == "unplayable")
+                .values(status="playable")
+            )
+        return _rowcount(result) > 0
+
+
+def _mark(row: VideoMarkRow) -> VideoMark:
+    return VideoMark(
+        youtube_id=row.youtube_id,
+        song_id=row.song_id,
+        code=row.code,
+        reports=row.reports,
+        first_marked_at=row.first_marked_at,
+        last_marked_at=row.last_marked_at,
+        status=row.status,
+    )

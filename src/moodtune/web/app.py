@@ -25,6 +25,7 @@ from moodtune.web.api import router
 from moodtune.web.errors import error_response, install_error_handlers
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
 from moodtune.web.services import Services
+from moodtune.web.youtube_routes import router as youtube_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(youtube_router)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

@@ -2,7 +2,9 @@
 its recommender, the analysis pool, the rate limiter, the cookie signer and the metrics.
 
 Caches here are short-lived on purpose: several server processes share one database, so a video
-marked unplayable by one process reaches the others within ``UNPLAYABLE_TTL`` seconds.
+marked unplayable by one process reaches the others within ``UNPLAYABLE_TTL`` seconds, and a video
+confirmed by ``moodtune youtube resolve`` (or another process's live search) within
+``CONFIRMED_TTL`` seconds.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from moodtune.web.listener import ListenerCookie
 from moodtune.web.metrics import Metrics
 from moodtune.web.ratelimit import RateLimiter
 from moodtune.youtube.play import play_for, youtube_ids
+from moodtune.youtube.service import YouTube
 
 UNPLAYABLE_TTL = 5.0
+CONFIRMED_TTL = 30.0
 COLLABORATIVE_TTL = 300.0
 COLLABORATIVE_EVENTS = 200_000
 
@@ -56,11 +60,14 @@ class Services:
         self.metrics = Metrics()
         self._lock = threading.Lock()
         self._unplayable: tuple[float, frozenset[str]] = (-1e9, frozenset())
+        self._confirmed: tuple[float, dict[str, tuple[str, ...]]] = (-1e9, {})
+        self.youtube = YouTube(settings, self.store)
         self._collaborative: tuple[float, Collaborative | None] = (-1e9, None)
         self.options = self._options()
 
     def close(self) -> None:
         self.analysis.close()
+        self.youtube.close()
         self.store.close()
 
     # --- videos -----------------------------------------------------------------------------
@@ -73,12 +80,41 @@ class Services:
                 self._unplayable = (now, ids)
         return ids
 
+    def confirmed(self, fresh: bool = False) -> dict[str, tuple[str, ...]]:
+        """Song id -> the videos the YouTube resolver confirmed for it (``Store.confirmed_videos``)."""
+        at, known = self._confirmed
+        now = time.monotonic()
+        if fresh or now - at > CONFIRMED_TTL:
+            known = self.store.confirmed_videos()
+            with self._lock:
+                self._confirmed = (now, known)
+        return known
+
+    def add_confirmed(self, song_id: str, youtube_id: str) -> None:
+        """Make a video just confirmed here playable at once, before the next read of the store."""
+        with self._lock:
+            at, known = self._confirmed
+            videos = (youtube_id, *(v for v in known.get(song_id, ()) if v != youtube_id))
+            self._confirmed = (at, {**known, song_id: videos})
+
+    def song_for_video(self, youtube_id: str) -> Song | None:
+        """The song a video belongs to: by the catalog, else by the resolver's confirmations."""
+        song = self.songs_by_video.get(youtube_id)
+        if song is not None:
+            return song
+        for song_id, videos in self.confirmed().items():
+            if youtube_id in videos:
+                return self.catalog.get(song_id)
+        return None
+
     def song_out(self, song: Song, unplayable: frozenset[str] | None = None, **extra: Any) -> dict[str, Any]:
         """A song as the API returns it: ``Song.to_dict()``, its decade, and ``play``."""
         out = song.to_dict()
         decade = _decade(song)
         out["decade"] = None if decade == "unknown" else decade
-        out["play"] = play_for(song, self.unplayable() if unplayable is None else unplayable)
+        out["play"] = play_for(
+            song, self.unplayable() if unplayable is None else unplayable, self.confirmed().get(song.id, ())
+        )
         out.update(extra)
         return out
 
