@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-bench  ## model vs the fer peer; analyze vs Haar + fer
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/recommend_bench.py
 	$(BIN)/moodtune eval-recs
+	$(BIN)/python benchmarks/youtube_bench.py
 	$(BIN)/python benchmarks/load_bench.py
 
 train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database, e.g. postgresql://user:pass@host/db "
         "(default: SQLite file moodtune.db in the data folder)",
     )
-    secret_key: str | None = Field(
+    secret_key: SecretStr | None = Field(
         None,
         description="key that signs the listener cookie; set the same value on every worker and host "
         "(default: a random key kept in the data folder, file secret_key)",
@@ -209,8 +209,8 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         """``secret_key``, else the key kept in the data folder (made on first use, mode 0600), so
         cookies survive a restart and every worker of one host signs alike."""
-        if self.secret_key:
-            return self.secret_key
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
         path = self.data_path / "secret_key"
         if path.is_file():
             key = path.read_text().strip()

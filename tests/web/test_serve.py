@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from moodtune.web.tls import self_signed
@@ -64,3 +65,27 @@ def test_serve_https_answers_over_tls(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=20)
     assert f"https://127.0.0.1:{port}/" in out
     assert "self-signed" in out
+
+
+def test_serve_hands_every_setting_to_its_workers_secrets_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from moodtune.settings import load_settings
+    from moodtune.web.server import serve
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setenv("MOODTUNE_SECRET_KEY", "s3cret-for-every-worker")
+    monkeypatch.setenv("MOODTUNE_DATA_DIR", str(tmp_path))
+    before = dict(os.environ)
+    try:
+        serve(load_settings(port=9100, workers=3), announce=False)
+        assert os.environ["MOODTUNE_SECRET_KEY"] == "s3cret-for-every-worker"
+        assert os.environ["MOODTUNE_PORT"] == "9100"
+        assert seen["workers"] == 3 and seen["factory"] is True
+        assert "PROMETHEUS_MULTIPROC_DIR" in os.environ
+    finally:  # serve() exports for its worker processes; the rest of the session must not see it
+        os.environ.clear()
+        os.environ.update(before)

@@ -135,8 +135,10 @@ def test_disconnecting_revokes_the_grant_and_delete_me_forgets_it(
     assert all(g.revoked for g in google._grants.values())
     connect(web)
     assert sql(app, "SELECT count(*) FROM youtube_tokens") == [(1,)]
+    assert not all(g.revoked for g in google._grants.values())
     assert web.delete("/api/v1/me").status_code == 204
     assert sql(app, "SELECT count(*) FROM youtube_tokens") == [(0,)]
+    assert all(g.revoked for g in google._grants.values())  # "delete my data" revokes at Google too
 
 
 # --- saving playlists ------------------------------------------------------------------------------

@@ -424,6 +424,8 @@ def history(svc: Svc, who: Who, limit: Annotated[int, Query(ge=1, le=10_000)] = 
 
 @router.delete("/me", status_code=204, summary="Forget everything stored about you")
 def forget(svc: Svc, who: Who, response: Response) -> None:
+    if not who.new and svc.youtube.playlists_configured:
+        svc.youtube.account(who.id).disconnect()  # revokes the YouTube grant at Google (best effort)
     svc.store.forget(who.id)
     svc.cookie.clear(response)
 

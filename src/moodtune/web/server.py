@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from moodtune.errors import UsageError
 from moodtune.settings import ENV_PREFIX, Settings
 from moodtune.web.tls import local_addresses, self_signed
@@ -39,7 +41,12 @@ def serve(
             raise UsageError(f"certificate file not found: {path}")
     if https:
         ssl_certfile, ssl_keyfile = self_signed(settings.data_path / "tls")
-    for name, value in settings.model_dump(exclude_none=True).items():
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):  # str() would hand the workers '**********'
+            value = value.get_secret_value()
         os.environ[ENV_PREFIX + name.upper()] = str(value)
     os.environ[ENV_PREFIX + "DATA_DIR"] = str(settings.data_path)
     settings.signing_key()  # made once here, not raced by the workers
