@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -39,7 +40,9 @@ def test_a_burst_beyond_capacity_is_refused_quickly_and_the_rest_served() -> Non
     async def burst() -> list[tuple[str, float]]:
         return await asyncio.gather(*(one() for _ in range(10)))
 
-    results = asyncio.run(burst())
+    # on a thread of its own: the browser tests' Playwright keeps an event loop in the main thread
+    with ThreadPoolExecutor(1) as runner:
+        results = runner.submit(asyncio.run, burst()).result()
     served = [t for r, t in results if r == "done"]
     refused = [t for r, t in results if r == "refused"]
     assert len(served) == 4  # 2 running + 2 queued
