@@ -72,4 +72,9 @@ export const api = {
   postReading: (reading) => request("POST", "/me/readings", { json: reading }),
   history: (limit = 500) => request("GET", `/me/history?limit=${limit}`),
   deleteMe: () => request("DELETE", "/me"),
+  youtubeStatus: () => request("GET", "/youtube/status"),
+  saveToYoutube: (body) => request("POST", "/playlists/youtube", { json: body }),
 };
+
+/** Where the browser goes (a real navigation, not fetch) to connect a YouTube account. */
+export const YOUTUBE_CONNECT_URL = BASE + "/youtube/connect";

@@ -1,7 +1,7 @@
 // moodtune's page: wires the camera or a photo, the smoothed reading, the playlist and its player,
 // and the listener's own data to the API (docs/api.md). No build step, no library.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, YOUTUBE_CONNECT_URL } from "./api.js";
 import { Camera, clickToImage, drawBoxes } from "./camera.js";
 import { drawHistory } from "./chart.js";
 import { download, idsFromHash, playlistCsv, playlistJson, shareUrl } from "./export.js";
@@ -29,6 +29,8 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   config: null,
+  youtube: null, // GET /api/v1/youtube/status
+  youtubeNote: null, // {key, params, url}: what the last save said
   me: null,
   analysis: null, // {size, faces, source: "camera" | "photo"}
   driving: -1,
@@ -505,6 +507,7 @@ function renderQueue() {
   if (!q.length) $("share-box").hidden = true;
   $("queue").dataset.count = String(q.length);
   renderBuildHint();
+  renderYoutube();
 }
 
 function renderPlayer() {
@@ -648,6 +651,86 @@ async function share() {
   } catch {
     // no clipboard permission: the selected link is there to copy by hand
   }
+}
+
+// ---------------------------------------------------------------- saving to YouTube
+
+const PENDING_SAVE = "moodtune.pendingYoutubeSave";
+
+function renderYoutube() {
+  const yt = state.youtube;
+  const button = $("youtube-save");
+  const note = $("youtube-note");
+  const hasSongs = player.ids().length > 0;
+  button.hidden = !yt || !yt.configured || !hasSongs;
+  if (yt && yt.configured) button.textContent = t(yt.connected ? "youtube_save" : "youtube_connect");
+  if (state.youtubeNote) {
+    note.hidden = false;
+    note.replaceChildren(document.createTextNode(t(state.youtubeNote.key, state.youtubeNote.params || {})));
+    if (state.youtubeNote.url) {
+      const a = document.createElement("a");
+      a.href = state.youtubeNote.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = t("youtube_open");
+      note.append(" ", a);
+    }
+  } else if (yt && !yt.configured && hasSongs) {
+    note.hidden = false;
+    note.textContent = t("youtube_not_configured");
+  } else {
+    note.hidden = true;
+  }
+}
+
+async function refreshYoutube() {
+  try {
+    state.youtube = await api.youtubeStatus();
+  } catch {
+    state.youtube = null; // an older server without the route: no button
+  }
+  renderYoutube();
+}
+
+async function saveToYoutube() {
+  const ids = player.ids();
+  if (!ids.length || !state.youtube) return;
+  if (!state.youtube.connected) {
+    // Google's consent page, then back to "/?youtube=connected": keep the playlist to save it then.
+    sessionStorage.setItem(PENDING_SAVE, JSON.stringify(ids));
+    window.location.assign(YOUTUBE_CONNECT_URL);
+    return;
+  }
+  state.youtubeNote = { key: "youtube_saving" };
+  renderYoutube();
+  const mood = state.plan && state.plan.mood;
+  const title = `moodtune ${mood ? `- ${mood} ` : ""}- ${new Date().toLocaleDateString()}`;
+  try {
+    const saved = await api.saveToYoutube({ title, song_ids: ids });
+    const skipped = (saved.skipped || []).length;
+    state.youtubeNote = { key: "youtube_saved", params: { n: (saved.added || []).length }, url: saved.url };
+    if (skipped) showMessage("youtube_saved_skipped", { skipped }, "warn");
+  } catch (err) {
+    state.youtubeNote = null;
+    showError(err);
+  }
+  renderYoutube();
+}
+
+/** Back from Google's consent page: say how it went, and save the playlist the listener asked for. */
+async function afterYoutubeConsent() {
+  const params = new URLSearchParams(window.location.search);
+  const outcome = params.get("youtube");
+  if (!outcome) return;
+  history.replaceState(null, "", window.location.pathname + window.location.hash);
+  const pending = sessionStorage.getItem(PENDING_SAVE);
+  sessionStorage.removeItem(PENDING_SAVE);
+  if (outcome === "denied") return showMessage("youtube_denied", {}, "warn");
+  if (outcome !== "connected") return showMessage("youtube_failed", { code: params.get("code") || outcome }, "warn");
+  if (!pending) return;
+  await loadShared(JSON.parse(pending));
+  await refreshYoutube();
+  await saveToYoutube();
 }
 
 // ---------------------------------------------------------------- the listener's data
@@ -845,6 +928,7 @@ function renderAll() {
   renderPlayer();
   renderMe();
   renderHistory();
+  renderYoutube();
   if (!$("replan").hidden && state.replanMood) offerReplan(state.replanMood);
 }
 
@@ -905,6 +989,7 @@ function wire() {
     ),
   );
   $("share").addEventListener("click", share);
+  $("youtube-save").addEventListener("click", saveToYoutube);
   $("history-enabled").addEventListener("change", (e) => setPreference("history_enabled", e.target));
   $("calibration-enabled").addEventListener("change", (e) => setPreference("calibration_enabled", e.target));
   $("calibrate").addEventListener("click", calibrate);
@@ -937,8 +1022,10 @@ async function main() {
   } else showError(config.reason);
   renderOptions();
   await refreshHistory();
+  await refreshYoutube();
   const ids = idsFromHash();
   if (ids) await loadShared(ids);
+  await afterYoutubeConsent();
   document.body.dataset.ready = "true";
 }
 
