@@ -363,3 +363,14 @@ def test_a_selective_filter_gets_its_own_tree(monkeypatch: pytest.MonkeyPatch) -
         assert got[0].song.id == recommend(exact, plan, filters=ko)[0].song.id
     assert ko in fast._filter_trees  # built on first use, then kept
     assert fast.filter_tree(ko) is fast.filter_tree(ko)
+
+
+def test_the_youtube_filter_follows_what_plays_now() -> None:
+    songs = [song(0.3 + 0.01 * i, 0.4, "sad", youtube_id=f"vid{i:08d}" if i < 3 else None) for i in range(8)]
+    catalog = Catalog(songs)
+    plan = make_plan("negative", "match", 8)
+    only = Filters(youtube_only=True)
+    assert set(ids(recommend(catalog, plan, filters=only))) == {s.id for s in songs[:3]}
+    # the video of song 0 was reported unplayable; the resolver found one for song 5
+    RecommenderIndex.for_catalog(catalog).set_youtube([songs[1].id, songs[2].id, songs[5].id])
+    assert set(ids(recommend(catalog, plan, filters=only))) == {songs[1].id, songs[2].id, songs[5].id}

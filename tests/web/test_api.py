@@ -380,6 +380,7 @@ def test_a_video_that_cannot_be_embedded_is_never_served_again(client: TestClien
             json={"mood": mood, "n": 50, "filters": {"youtube_only": True, "language": "ko"}},
         ).json()["songs"]
         assert all(s["play"].get("youtube_id") != song.youtube_id for s in listed)
+        assert all(s["play"]["kind"] == "youtube" for s in listed)  # youtube_only: every song plays
 
 
 def test_a_replacement_is_not_a_song_already_in_the_queue(client: TestClient, app: FastAPI) -> None:

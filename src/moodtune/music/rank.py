@@ -431,6 +431,18 @@ class RecommenderIndex:
         at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         return np.where((self._keys[at] == keys) & (keys >= 0), self._key_rows[at], -1)
 
+    def set_youtube(self, song_ids: Iterable[str]) -> None:
+        """Which songs the ``youtube_only`` filter lets through: those with a video that plays (the
+        catalog's ids, less the ones reported unplayable, plus the ones the YouTube resolver
+        confirmed; the web service keeps this in step). Cached filters that used the old set go."""
+        mask = np.zeros(len(self.rows), dtype=bool)
+        rows = self.rows_of(list(song_ids))
+        mask[rows[rows >= 0]] = True
+        self.youtube = mask
+        for cache in (self._filters, self._filter_trees):
+            for key in [f for f in list(cache) if f.youtube_only]:
+                cache.pop(key, None)
+
     def target_vector(self, target: Target) -> np.ndarray:
         """A target in the index's weighted standardised feature space (4 values)."""
         raw = np.array(

@@ -196,14 +196,13 @@ def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dic
     unplayable = svc.unplayable()
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
     index = svc.recommender.index
+    svc.sync_youtube_filter()
     mask, unjudged = index.allowed(filters)
     similar = more_like_this(svc.catalog, song.id, n=len(svc.catalog) - 1)
     rows = index.rows_of([other.id for other, _ in similar])
     out = []
     for (other, sim), row in zip(similar, rows, strict=True):
         if other.id in exclude or (mask is not None and (row < 0 or not mask[row])):
-            continue
-        if filters.youtube_only and playable_video(other, unplayable) is None:
             continue
         reason = f"sounds like {song.title} by {song.artist}"
         out.append(svc.song_out(other, unplayable, reason=reason, score=round(sim, 4)))
@@ -229,14 +228,8 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     reading = _reading(svc, body)
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
     unplayable = svc.unplayable()
-    # a song whose every video was reported unplayable is no YouTube song any more
+    svc.sync_youtube_filter()  # youtube_only: the songs whose videos play now
     exclude = set(body.exclude_ids)
-    if filters.youtube_only and unplayable:
-        exclude |= {
-            s.id
-            for v, s in svc.songs_by_video.items()
-            if v in unplayable and not playable_video(s, unplayable)
-        }
     result = svc.recommender.recommend(
         reading,
         body.strategy,

@@ -63,6 +63,7 @@ class Services:
         self._confirmed: tuple[float, dict[str, tuple[str, ...]]] = (-1e9, {})
         self.youtube = YouTube(settings, self.store)
         self._collaborative: tuple[float, Collaborative | None] = (-1e9, None)
+        self._youtube_view: tuple[frozenset[str], dict[str, tuple[str, ...]]] | None = None
         self.options = self._options()
 
     def close(self) -> None:
@@ -96,6 +97,25 @@ class Services:
             at, known = self._confirmed
             videos = (youtube_id, *(v for v in known.get(song_id, ()) if v != youtube_id))
             self._confirmed = (at, {**known, song_id: videos})
+
+    def sync_youtube_filter(self) -> None:
+        """Keep the recommender's ``youtube_only`` filter in step with what plays now: a song whose
+        every video was reported unplayable drops out, a song the resolver found a video for
+        comes in. Recomputed only when either set changed (a few hundred songs have videos)."""
+        view = (self.unplayable(), self.confirmed())
+        if view == self._youtube_view:
+            return
+        unplayable, confirmed = view
+        candidates = {s.id: s for s in self.songs_by_video.values()}
+        playing = [
+            song_id
+            for song_id in {*candidates, *confirmed}
+            if (song := candidates.get(song_id) or self.catalog.get(song_id)) is not None
+            and play_for(song, unplayable, confirmed.get(song_id, ()))["kind"] == "youtube"
+        ]
+        self.recommender.index.set_youtube(playing)
+        with self._lock:
+            self._youtube_view = view
 
     def song_for_video(self, youtube_id: str) -> Song | None:
         """The song a video belongs to: by the catalog, else by the resolver's confirmations."""
