@@ -36,8 +36,15 @@ def test_health_names_the_model_the_catalog_and_the_database(client: TestClient,
     assert body["database"] == app.state.services.store.dialect
 
 
-def test_openapi_docs_list_every_route(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_list_every_route_and_work_offline(client: TestClient) -> None:
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets), assets  # nothing from a CDN
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
     paths = client.get("/openapi.json").json()["paths"]
     for route in (
         "/api/v1/analyze",

@@ -15,8 +15,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from moodtune import __version__
 from moodtune.errors import MoodtuneError
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Read a listener's mood from their face and play music that fits it, or lifts it. "
         'Every error has the shape {"error": {"code", "message"}}.',
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: the CDN FastAPI uses is not reachable offline
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -67,6 +71,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="moodtune API",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon-32x32.png",
+        )
 
     @app.get("/healthz", summary="Health check: the model, the catalog and the database")
     async def healthz() -> Any:
@@ -93,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(status_code=204)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
 
     app.add_middleware(SecurityHeaders)
