@@ -32,7 +32,9 @@ from moodtune.store import Store
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--songs", type=int, default=300, help="songs sampled from the catalog")
+    parser.add_argument(
+        "--songs", type=int, default=300, help="songs sampled from the catalog (its size or more: all of it)"
+    )
     parser.add_argument("--seed", type=int, default=6, help="the sample's and the scenarios' seed")
     args = parser.parse_args()
     world = build_world(Catalog.load(), n=args.songs, seed=args.seed)

@@ -147,10 +147,25 @@ class World:
     scenario: dict[str, str]
     catalog_ids: dict[str, str] = field(default_factory=dict)
     """Catalog youtube id -> song id, for the sampled songs that have one."""
+    _indexed: int = field(default=-1, repr=False, compare=False)
+    _videos_by_song: dict[str | None, list[FakeVideo]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _songs_by_id: dict[str, Song] = field(default_factory=dict, repr=False, compare=False)
 
     def acceptable(self, song_id: str) -> set[str]:
         """The videos that would be right for the song (see the module docstring)."""
-        return {v.id for v in self.videos.values() if v.song_id == song_id and self._acceptable(v)}
+        return {v.id for v in self._by_song().get(song_id, ()) if self._acceptable(v)}
+
+    def _by_song(self) -> dict[str | None, list[FakeVideo]]:
+        # An index, rebuilt when videos were added: the whole catalog's world has ~100k videos.
+        if self._indexed != len(self.videos):
+            self._videos_by_song = {}
+            for v in self.videos.values():
+                self._videos_by_song.setdefault(v.song_id, []).append(v)
+            self._songs_by_id = {s.id: s for s in self.songs}
+            self._indexed = len(self.videos)
+        return self._videos_by_song
 
     def resolvable(self) -> set[str]:
         """The songs that have an acceptable video (their catalog id included)."""
@@ -168,11 +183,14 @@ class World:
         return abs(v.duration_s - catalog) <= max(15.0, 0.10 * catalog)
 
     def song(self, song_id: str | None) -> Song:
-        return next(s for s in self.songs if s.id == song_id)
+        self._by_song()
+        return self._songs_by_id[str(song_id)]
 
 
 def _sample(catalog: Catalog, n: int, rng: random.Random) -> list[Song]:
     songs = sorted(catalog, key=lambda s: s.id)
+    if n >= len(songs):  # the whole catalog
+        return songs
     with_ids = [s for s in songs if s.youtube_id]
     korean = [s for s in songs if not s.youtube_id and s.language == "ko" and s.duration_ms]
     no_duration = [s for s in songs if not s.youtube_id and s.duration_ms is None]

@@ -312,7 +312,7 @@ def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
             replacement = {"kind": "video", "song": svc.song_out(song, unplayable_ids, reason=reason)}
         else:
             exclude = {*body.exclude_ids, song.id}
-            for other, sim in more_like_this(svc.catalog, song.id, n=500):
+            for other, sim in more_like_this(svc.catalog, song.id, n=len(svc.catalog) - 1):
                 if other.id in exclude:
                     continue
                 if playable_video(other, unplayable_ids, confirmed.get(other.id, ())) is not None:
