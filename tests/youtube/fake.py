@@ -29,6 +29,7 @@ import secrets
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -92,6 +93,8 @@ class FakeGoogle:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
     _words: dict[str, set[str]] = field(default_factory=dict)
+    _index: dict[str, list[str]] = field(default_factory=dict)
+    _indexed: int = -1
 
     # -- what tests use -----------------------------------------------------------------------------
 
@@ -212,20 +215,33 @@ class FakeGoogle:
             return None
         return found[0]
 
+    def _postings(self) -> dict[str, list[str]]:
+        """Word -> the videos whose title or channel has it (rebuilt when videos were added): a
+        search looks only at videos sharing a word with the query, not at every video."""
+        if self._indexed != len(self.world.videos):
+            self._index = {}
+            for v in self.world.videos.values():
+                have = self._words.get(v.id)
+                if have is None:
+                    have = self._words[v.id] = words(v.title) | words(v.channel_title)
+                for w in have:
+                    self._index.setdefault(w, []).append(v.id)
+            self._indexed = len(self.world.videos)
+        return self._index
+
     def _search(self, query: dict[str, str]) -> dict:
         wanted = words(query.get("q", ""))
         embeddable_only = query.get("videoEmbeddable") == "true"
         limit = min(50, int(query.get("maxResults", "5")))
         hits = []
-        for v in self.world.videos.values():
+        shared = Counter(vid for w in wanted for vid in self._postings().get(w, ()))
+        for vid, count in shared.items():
+            v = self.world.videos[vid]
             if v.privacy == "private":
                 continue
             if embeddable_only and not (v.embeddable if v.search_embeddable is None else v.search_embeddable):
                 continue
-            have = self._words.get(v.id)
-            if have is None:
-                have = self._words[v.id] = words(v.title) | words(v.channel_title)
-            overlap = len(wanted & have) / max(1, len(wanted))
+            overlap = count / max(1, len(wanted))
             if overlap >= 0.6:
                 hits.append((-round(overlap, 2), -v.popularity, v.id, v))
         hits.sort(key=lambda h: h[:3])
