@@ -36,6 +36,12 @@ def main() -> None:
         "--songs", type=int, default=300, help="songs sampled from the catalog (its size or more: all of it)"
     )
     parser.add_argument("--seed", type=int, default=6, help="the sample's and the scenarios' seed")
+    parser.add_argument(
+        "--quota",
+        type=int,
+        default=1_000_000,
+        help="the fake's daily quota in units (the whole catalog needs ~2M)",
+    )
     args = parser.parse_args()
     world = build_world(Catalog.load(), n=args.songs, seed=args.seed)
     with (
@@ -43,8 +49,8 @@ def main() -> None:
         serve(world) as google,
         Store(f"sqlite:///{folder}/bench.db") as store,
     ):
-        figures = measure(world, google, store)
-    figures = {"songs_sampled": args.songs, "seed": args.seed, **figures}
+        figures = measure(world, google, store, quota_limit=args.quota)
+    figures = {"songs_sampled": args.songs, "seed": args.seed, "quota_limit": args.quota, **figures}
     sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
 
 

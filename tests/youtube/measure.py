@@ -79,6 +79,8 @@ def measure(world: World, google: FakeGoogle, store: Store, quota_limit: int = 1
         "videos_rechecked": summary.videos_checked,
         "marks_set": summary.videos_marked,
         "quota_spent": summary.quota_spent,
+        "stopped_on_quota": summary.stopped_on_quota,
+        "songs_left": summary.songs_left,
         "quota_per_resolved_song": round(summary.quota_spent / max(1, summary.songs_resolved), 2),
         "quota_per_searched_song": round(summary.quota_spent / max(1, summary.songs_searched), 2),
         "requests": dict(sorted(requests.items())),
