@@ -7,9 +7,13 @@ in a model's metadata; serving reads the grouping from the metadata, never from 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+
+from moodtune.errors import InvalidMoodInput
 
 EMOTIONS: tuple[str, ...] = (
     "neutral",
@@ -108,3 +112,42 @@ def fer2013_to_emotion(label: str) -> str:
     if mapped is None or mapped[0] != "emotion":
         raise KeyError(label)
     return mapped[1]
+
+
+def check_probabilities(
+    name: str, value: Any, labels: tuple[str, ...] | None = EMOTIONS, normalise: bool = False
+) -> dict[str, float]:
+    """A plain ``dict`` copy of ``value``: finite values >= 0 that sum to more than 0, keyed by exactly
+    ``labels`` (any non-empty string keys when ``labels`` is None); divided by their sum when
+    ``normalise``, else each must be at most 1 (with a little room for rounding)."""
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidMoodInput(
+            f"{name} must be a non-empty mapping of label -> probability, but got {value!r}"
+        )
+    keys = list(value)
+    if labels is not None and set(keys) != set(labels):
+        missing = [k for k in labels if k not in value]
+        extra = [k for k in keys if k not in labels]
+        problems = ([f"{missing} are missing"] if missing else []) + (
+            [f"{extra} are unknown"] if extra else []
+        )
+        raise InvalidMoodInput(
+            f"{name} must have exactly the keys {', '.join(labels)}, but {' and '.join(problems)}"
+        )
+    for k in keys:
+        if not isinstance(k, str) or not k.strip():
+            raise InvalidMoodInput(f"{name} keys must be non-empty strings, but got {k!r}")
+    out: dict[str, float] = {}
+    for k in keys:
+        v = value[k]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+            raise InvalidMoodInput(f"{name}[{k!r}] must be a finite number >= 0, but got {v!r}")
+        if not normalise and v > 1 + 1e-6:
+            raise InvalidMoodInput(f"{name}[{k!r}] must be a probability in [0, 1], but got {v!r}")
+        out[k] = float(v)
+    total = sum(out.values())
+    if total <= 0:
+        raise InvalidMoodInput(f"{name} must not be all zeros: its values must sum to more than 0")
+    if normalise:
+        out = {k: v / total for k, v in out.items()}
+    return out

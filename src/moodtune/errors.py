@@ -129,26 +129,27 @@ class SongNotFound(NotFound):
     code = "song_not_found"
 
 
-class RateLimited(MoodtuneError):
+class RetryLater(MoodtuneError):
+    """A refusal that passes: the client may send the same request again after ``retry_after``
+    seconds (the web API's ``Retry-After`` header)."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(RetryLater):
     """One client sent more requests than the service's per-client limit allows."""
 
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, retry_after: float = 1.0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
-
-class Overloaded(MoodtuneError):
+class Overloaded(RetryLater):
     """The service has more work queued than it takes; the client should retry shortly."""
 
     code = "overloaded"
     status = 503
-
-    def __init__(self, message: str, retry_after: float = 1.0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class StoreError(MoodtuneError):

@@ -18,18 +18,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from moodtune.errors import ConfigError
+from moodtune.paths import default_data_dir
 
 ENV_PREFIX = "MOODTUNE_"
-
-
-def default_data_dir() -> Path:
-    """``$MOODTUNE_DATA_DIR``, else ``$XDG_DATA_HOME/moodtune``, else ``~/.local/share/moodtune``:
-    the user's catalog, the SQLite database, the cookie-signing key and the HTTPS certificate."""
-    root = os.environ.get("MOODTUNE_DATA_DIR")
-    if root:
-        return Path(root)
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "moodtune"
 
 
 class Settings(BaseSettings):

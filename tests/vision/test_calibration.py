@@ -53,8 +53,8 @@ def test_batches_are_calibrated_row_by_row_and_sum_to_one() -> None:
         ({**{e: 0.1 for e in EMOTIONS}, "joy": 0.1}, "unknown"),  # a label the model lacks
         ({**{e: 0.1 for e in EMOTIONS}, "fear": -0.1}, ">= 0"),  # negative
         ({**{e: 0.1 for e in EMOTIONS}, "fear": float("nan")}, "finite"),  # NaN
-        ({e: 0.0 for e in EMOTIONS}, "not all be 0"),  # nothing at all
-        ([0.1] * 8, "object keyed"),  # a list instead of an object
+        ({e: 0.0 for e in EMOTIONS}, "not be all zeros"),  # nothing at all
+        ([0.1] * 8, "non-empty mapping"),  # a list instead of an object
     ],
 )
 def test_bad_distributions_say_what_is_wrong(probabilities: object, message: str) -> None:

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from moodtune.errors import CatalogError, UsageError
-from moodtune.music.catalog import FEATURE_RANGES, FEATURES, LIST_SEPARATOR, Catalog, Song
+from moodtune.music.catalog import FEATURE_RANGES, FEATURES, LIST_SEPARATOR, YOUTUBE_ID, Catalog, Song
 from moodtune.music.normalize import (
     clean,
     compact,
@@ -239,7 +239,6 @@ TAG_FEATURES: dict[str, tuple[float, float, str]] = {
 ESTIMATED_FEATURES = ("valence", "energy")
 """The features estimated from mood tags; the others stay unknown for songs without measurements."""
 
-_YOUTUBE = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _SPOTIFY = re.compile(r"^[0-9A-Za-z]{22}$")
 _MELON = re.compile(r"^[0-9]+$")
 _YEAR = re.compile(r"^(\d{4})(?:-\d{1,2}){0,2}$")
@@ -504,7 +503,7 @@ def parse_record(
         ),
         spotify_id=_identifier("spotify_id", values.get("spotify_id"), _SPOTIFY, "22 letters/digits", issues),
         youtube_id=_identifier(
-            "youtube_id", values.get("youtube_id"), _YOUTUBE, "11 characters of A-Z a-z 0-9 _ -", issues
+            "youtube_id", values.get("youtube_id"), YOUTUBE_ID, "11 characters of A-Z a-z 0-9 _ -", issues
         ),
         melon_id=_identifier("melon_id", values.get("melon_id"), _MELON, "digits", issues),
         mood_tags=_items(values.get("mood_tags")),

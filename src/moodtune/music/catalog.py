@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ import numpy as np
 
 from moodtune.errors import CatalogError
 from moodtune.music.normalize import canonical_artist, compact, load_aliases
+from moodtune.paths import default_data_dir
 
 CATALOG_PATH = Path(__file__).parent / "data" / "catalog.csv.gz"
 """The catalog shipped in the package (written by ``moodtune catalog build``)."""
@@ -41,11 +41,7 @@ def user_catalog_path() -> Path:
     """Where ``moodtune catalog import`` keeps the listener's own catalog (the shipped songs plus
     theirs), outside the installed package so a reinstall keeps it: ``$MOODTUNE_DATA_DIR``, else
     ``$XDG_DATA_HOME/moodtune``, else ``~/.local/share/moodtune``."""
-    root = os.environ.get("MOODTUNE_DATA_DIR")
-    if root:
-        return Path(root) / "catalog.csv.gz"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "moodtune" / "catalog.csv.gz"
+    return default_data_dir() / "catalog.csv.gz"
 
 
 def default_catalog_path() -> Path:
@@ -78,6 +74,9 @@ LIST_SEPARATOR = "|"
 """Separates the items of list-valued fields (genres, tags, playlists, ...) in a CSV cell."""
 
 _ID = re.compile(r"^s_[0-9a-f]{12}$")
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+"""A YouTube video id (as in watch?v=dQw4w9WgXcQ): the one pattern the catalog, the store and the
+web API check ids against."""
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _LIST_FIELDS = ("genres", "mood_tags", "playlists", "sources", "other_ids")
 

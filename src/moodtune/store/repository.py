@@ -33,7 +33,7 @@ from sqlalchemy import CursorResult, Table, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from moodtune.emotions import EMOTIONS
+from moodtune.emotions import EMOTIONS, check_probabilities
 from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
@@ -81,8 +81,8 @@ class StoredReading:
 
     def __post_init__(self) -> None:
         at = v.check_time("StoredReading.at", self.at, InvalidMoodInput)
-        probabilities = v.check_probabilities("StoredReading.probabilities", self.probabilities, EMOTIONS)
-        moods = v.check_probabilities("StoredReading.mood_probabilities", self.mood_probabilities, None)
+        probabilities = check_probabilities("StoredReading.probabilities", self.probabilities, EMOTIONS)
+        moods = check_probabilities("StoredReading.mood_probabilities", self.mood_probabilities, None)
         if not isinstance(self.mood, str) or self.mood not in moods:
             raise InvalidMoodInput(
                 f"StoredReading.mood must be one of the keys of mood_probabilities ({', '.join(moods)}), "
@@ -296,7 +296,7 @@ class Store(YouTubeTables):
         """Keep ``probabilities`` (exactly the 8 ``EMOTIONS``, finite, >= 0, not all 0; divided by their
         sum) as the listener's neutral-face baseline, and turn calibration on."""
         listener_id = v.check_id("listener_id", listener_id)
-        baseline = v.check_probabilities("calibration probabilities", probabilities, EMOTIONS, normalise=True)
+        baseline = check_probabilities("calibration probabilities", probabilities, EMOTIONS, normalise=True)
         with self._write() as session:
             self._touch(session, listener_id, _now(), calibration=baseline, calibration_enabled=True)
             return self._state(session, listener_id)

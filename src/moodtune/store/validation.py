@@ -7,12 +7,10 @@ was expected and what arrived.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
 from typing import Any
 
-from moodtune.emotions import EMOTIONS
 from moodtune.errors import InvalidMoodInput, UsageError
+from moodtune.music.catalog import YOUTUBE_ID
 from moodtune.store.models import ID_LENGTH
 
 UNPLAYABLE_CODES: tuple[int, ...] = (2, 100, 101, 150)
@@ -21,8 +19,6 @@ UNPLAYABLE_CODES: tuple[int, ...] = (2, 100, 101, 150)
 error) is transient and is not a reason to drop a video."""
 
 VIDEO_STATUSES: tuple[str, ...] = ("unplayable", "playable")
-
-_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class InvalidStoreInput(UsageError):
@@ -54,7 +50,7 @@ def check_id(name: str, value: Any, error: type[InvalidStoreInput] = InvalidList
 
 def check_youtube_id(value: Any) -> str:
     """``value`` if it looks like a YouTube video id (11 characters of ``A-Z a-z 0-9 _ -``)."""
-    if not isinstance(value, str) or not _YOUTUBE_ID.fullmatch(value):
+    if not isinstance(value, str) or not YOUTUBE_ID.fullmatch(value):
         raise InvalidVideoMark(
             f"youtube_id must be 11 characters of A-Z, a-z, 0-9, '_' or '-' (as in watch?v=dQw4w9WgXcQ), "
             f"but got {value!r}"
@@ -84,45 +80,6 @@ def check_limit(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidStoreInput(f"{name} must be a positive whole number, but got {value!r}")
     return value
-
-
-def check_probabilities(
-    name: str, value: Any, labels: tuple[str, ...] | None = EMOTIONS, normalise: bool = False
-) -> dict[str, float]:
-    """A plain ``dict`` copy of ``value``: finite values >= 0 that sum to more than 0, keyed by exactly
-    ``labels`` (any non-empty string keys when ``labels`` is None); divided by their sum when
-    ``normalise``, else each must be at most 1 (with a little room for rounding)."""
-    if not isinstance(value, Mapping) or not value:
-        raise InvalidMoodInput(
-            f"{name} must be a non-empty mapping of label -> probability, but got {value!r}"
-        )
-    keys = list(value)
-    if labels is not None and set(keys) != set(labels):
-        missing = [k for k in labels if k not in value]
-        extra = [k for k in keys if k not in labels]
-        problems = ([f"{missing} are missing"] if missing else []) + (
-            [f"{extra} are unknown"] if extra else []
-        )
-        raise InvalidMoodInput(
-            f"{name} must have exactly the keys {', '.join(labels)}, but {' and '.join(problems)}"
-        )
-    for k in keys:
-        if not isinstance(k, str) or not k.strip():
-            raise InvalidMoodInput(f"{name} keys must be non-empty strings, but got {k!r}")
-    out: dict[str, float] = {}
-    for k in keys:
-        v = value[k]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-            raise InvalidMoodInput(f"{name}[{k!r}] must be a finite number >= 0, but got {v!r}")
-        if not normalise and v > 1 + 1e-6:
-            raise InvalidMoodInput(f"{name}[{k!r}] must be a probability in [0, 1], but got {v!r}")
-        out[k] = float(v)
-    total = sum(out.values())
-    if total <= 0:
-        raise InvalidMoodInput(f"{name} must not be all zeros: its values must sum to more than 0")
-    if normalise:
-        out = {k: v / total for k, v in out.items()}
-    return out
 
 
 def check_point(valence: Any, arousal: Any) -> tuple[float, float]:

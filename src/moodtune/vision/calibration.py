@@ -13,12 +13,11 @@ too; at 0.5 the resting face reads neutral (~70%) while a clear change of expres
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from moodtune.emotions import EMOTIONS
+from moodtune.emotions import EMOTIONS, check_probabilities
 from moodtune.errors import InvalidMoodInput
 
 NEUTRAL_SHARE = 0.8
@@ -36,36 +35,10 @@ def neutral_target(labels: Sequence[str] = EMOTIONS, share: float = NEUTRAL_SHAR
 
 def check_distribution(probabilities: Mapping[str, float], labels: Sequence[str] = EMOTIONS) -> np.ndarray:
     """``{label: p}`` with exactly ``labels`` as keys, finite and >= 0, positive sum -> the
-    normalised vector in ``labels`` order; ``InvalidMoodInput`` naming what is wrong otherwise."""
-    if not isinstance(probabilities, Mapping):
-        raise InvalidMoodInput(
-            f"probabilities must be an object keyed by the {len(labels)} emotions "
-            f"({', '.join(labels)}), but got {type(probabilities).__name__}"
-        )
-    missing = [lab for lab in labels if lab not in probabilities]
-    unknown = sorted(str(k) for k in probabilities if k not in labels)
-    if missing or unknown:
-        raise InvalidMoodInput(
-            f"probabilities must have exactly the emotions {', '.join(labels)}; "
-            + "; ".join(
-                part
-                for part in (
-                    f"missing {missing}" if missing else "",
-                    f"unknown {unknown}" if unknown else "",
-                )
-                if part
-            )
-        )
-    values = []
-    for lab in labels:
-        v = probabilities[lab]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-            raise InvalidMoodInput(f"probability of {lab} must be a finite number >= 0, but got {v!r}")
-        values.append(float(v))
-    total = sum(values)
-    if total <= 0:
-        raise InvalidMoodInput("probabilities must not all be 0")
-    return np.array(values, dtype=np.float64) / total
+    normalised vector in ``labels`` order; ``InvalidMoodInput`` naming what is wrong otherwise
+    (``emotions.check_probabilities``)."""
+    checked = check_probabilities("probabilities", probabilities, tuple(labels), normalise=True)
+    return np.array([checked[lab] for lab in labels], dtype=np.float64)
 
 
 def calibrate(

@@ -16,7 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from moodtune.errors import InvalidMoodInput, SongNotFound, UsageError
 from moodtune.moodspace import valence_arousal
-from moodtune.music.plan import Reading
+from moodtune.music.catalog import YOUTUBE_ID
+from moodtune.music.plan import STRATEGIES, Reading
 from moodtune.music.rank import Filters
 from moodtune.music.taste import more_like_this
 from moodtune.store import UNPLAYABLE_CODES
@@ -33,9 +34,9 @@ from moodtune.web.schemas import (
     RecommendIn,
     UnplayableIn,
 )
-from moodtune.web.services import Services, emotion_vector
+from moodtune.web.services import Services
 from moodtune.web.uploads import image_bytes, read_body
-from moodtune.youtube.play import YOUTUBE_ID, playable_video
+from moodtune.youtube.play import playable_video
 
 MARKING_CODES = {
     2: "invalid video id",
@@ -103,15 +104,12 @@ def _calibrated(svc: Services, faces: list[dict[str, Any]], baseline: dict[str, 
             face["calibration"] = {"applied": False}
             continue
         raw = {k: face[k] for k in ("probabilities", "mood_probabilities", "valence", "arousal")}
-        p = calibrate(emotion_vector(face["probabilities"], svc.labels), emotion_vector(baseline, svc.labels))
-        probs = {lab: round(float(x), 6) for lab, x in zip(svc.labels, p, strict=True)}
-        moods = svc.mood_probabilities(p)
+        p = calibrate(
+            check_distribution(face["probabilities"], svc.labels), check_distribution(baseline, svc.labels)
+        )
         v, a = valence_arousal(p, svc.labels)
         face.update(
-            probabilities=probs,
-            emotion=max(probs, key=probs.__getitem__),
-            mood_probabilities=moods,
-            mood=max(moods, key=moods.__getitem__),
+            svc.reading(p).to_dict(),
             valence=round(v, 4),
             arousal=round(a, 4),
             calibration={"applied": True, "raw": raw},
@@ -177,8 +175,9 @@ def _reading(svc: Services, body: RecommendIn) -> Reading:
     if body.probabilities is not None:
         p = body.probabilities
         if isinstance(p, dict) and set(p) - set(svc.moods):
-            vector = check_distribution(p, svc.labels)
-            return Reading.from_probabilities(svc.mood_probabilities(vector))
+            return Reading.from_probabilities(
+                svc.reading(check_distribution(p, svc.labels)).mood_probabilities
+            )
         return Reading.from_probabilities(p)
     if body.valence is None or body.arousal is None:
         raise InvalidMoodInput("valence and arousal go together; send both, each in [-1, 1]")
@@ -242,7 +241,7 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     for song in result["songs"]:
         catalog_song = svc.catalog.get(song["id"])
         assert catalog_song is not None
-        song["play"] = svc.song_out(catalog_song, unplayable)["play"]
+        song["play"] = svc.play(catalog_song, unplayable)
     return result
 
 
@@ -359,9 +358,7 @@ def me_patch(body: MePatch, svc: Svc, who: Who) -> dict[str, Any]:
 
 @router.put("/me/calibration", summary="Store your neutral face's reading as your baseline")
 def calibration_put(body: CalibrationIn, svc: Svc, who: Who) -> dict[str, Any]:
-    vector = check_distribution(body.probabilities, svc.labels)
-    probs = {lab: float(x) for lab, x in zip(svc.labels, vector, strict=True)}
-    return _me(svc.store.set_calibration(who.id, probs))
+    return _me(svc.store.set_calibration(who.id, body.probabilities))  # checked and normalised there
 
 
 @router.delete("/me/calibration", status_code=204, summary="Forget your baseline")
@@ -372,16 +369,16 @@ def calibration_delete(svc: Svc, who: Who) -> None:
 @router.post("/me/readings", summary="Keep a reading in your history (only while history is on)")
 def reading_post(body: ReadingIn, svc: Svc, who: Who, response: Response) -> dict[str, Any]:
     vector = check_distribution(body.probabilities, svc.labels)
-    moods = svc.mood_probabilities(vector)
+    read = svc.reading(vector)
     if body.valence is None or body.arousal is None:
         v, a = valence_arousal(vector, svc.labels)
     else:
         v, a = body.valence, body.arousal
     reading = StoredReading(
         at=time.time(),
-        mood=max(moods, key=moods.__getitem__),
-        probabilities={lab: round(float(x), 6) for lab, x in zip(svc.labels, vector, strict=True)},
-        mood_probabilities=moods,
+        mood=read.mood,
+        probabilities=read.probabilities,
+        mood_probabilities=read.mood_probabilities,
         valence=round(float(v), 4),
         arousal=round(float(a), 4),
     )
@@ -425,8 +422,6 @@ def forget(svc: Svc, who: Who, response: Response) -> None:
 
 @router.get("/config", summary="What the page needs: choices and limits")
 def config(svc: Svc) -> dict[str, Any]:
-    from moodtune.music.plan import STRATEGIES
-
     return {
         "version": svc.model_version,
         "strategies": list(STRATEGIES),

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from moodtune.errors import MoodtuneError, Overloaded, RateLimited
+from moodtune.errors import MoodtuneError, Overloaded, RetryLater
 
 log = logging.getLogger("moodtune.web")
 
@@ -55,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MoodtuneError)
     async def _moodtune(request: Request, exc: MoodtuneError) -> JSONResponse:
         headers = None
-        if isinstance(exc, RateLimited | Overloaded):
+        if isinstance(exc, RetryLater):
             headers = {"Retry-After": str(max(1, round(exc.retry_after + 0.49)))}
         if exc.status >= 500 and not isinstance(exc, Overloaded):
             log.error("%s %s: %s", request.method, request.url.path, exc.message)

@@ -9,30 +9,60 @@ confirmed by ``moodtune youtube resolve`` (or another process's live search) wit
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from moodtune.emotions import mood_matrix
 from moodtune.music.catalog import Catalog, Song, _decade
 from moodtune.music.recommender import CatalogMoodRecommender
 from moodtune.music.taste import Collaborative, Feedback, fit_collaborative, taste_scores
 from moodtune.settings import Settings
 from moodtune.store.repository import Store
+from moodtune.vision.classifier import EmotionReading
 from moodtune.web.analysis import AnalysisPool, Worker
 from moodtune.web.listener import ListenerCookie
 from moodtune.web.metrics import Metrics
 from moodtune.web.ratelimit import RateLimiter
-from moodtune.youtube.play import play_for, youtube_ids
+from moodtune.youtube.play import play_for, playable_video, youtube_ids
 from moodtune.youtube.service import YouTube
 
 UNPLAYABLE_TTL = 5.0
 CONFIRMED_TTL = 30.0
 COLLABORATIVE_TTL = 300.0
 COLLABORATIVE_EVENTS = 200_000
+
+
+T = TypeVar("T")
+
+
+class Refreshed(Generic[T]):
+    """A value read from the store and kept ``ttl`` seconds, then read again (at once when asked
+    ``fresh``): what another process wrote reaches this one within ``ttl``."""
+
+    def __init__(self, read: Callable[[], T], ttl: float) -> None:
+        self._read = read
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._at = -math.inf
+        self._value: T | None = None
+
+    def get(self, fresh: bool = False) -> T:
+        now = time.monotonic()
+        value = self._value
+        if fresh or value is None or now - self._at > self._ttl:
+            value = self._read()
+            with self._lock:
+                self._at, self._value = now, value
+        return value
+
+    def update(self, change: Callable[[T], T]) -> None:
+        """Change the kept value in place of a re-read (its age is kept)."""
+        with self._lock:
+            self._value = change(self._value if self._value is not None else self._read())
 
 
 class Services:
@@ -50,17 +80,19 @@ class Services:
             settings.threads,
             settings.analyze_queue,
         )
-        meta = self.analysis.sample().meta
+        # The model's labels and mood grouping, for readings made here (calibration, stored history):
+        # only its pure ``readings``, never its session, which the pool's threads own.
+        self.classifier = self.analysis.sample().classifier
+        meta = self.classifier.meta
         self.model_version = meta.version
         self.labels: tuple[str, ...] = tuple(meta.labels)
         self.moods: tuple[str, ...] = tuple(meta.moods)
-        self.to_mood = mood_matrix(self.labels, meta.mood_groups)
         self.limiter = RateLimiter(settings.rate_limit)
         self.cookie = ListenerCookie(settings.signing_key(), settings.cookie_secure)
         self.metrics = Metrics()
         self._lock = threading.Lock()
-        self._unplayable: tuple[float, frozenset[str]] = (-1e9, frozenset())
-        self._confirmed: tuple[float, dict[str, tuple[str, ...]]] = (-1e9, {})
+        self._unplayable = Refreshed(self.store.unplayable_videos, UNPLAYABLE_TTL)
+        self._confirmed = Refreshed(self.store.confirmed_videos, CONFIRMED_TTL)
         self.youtube = YouTube(settings, self.store)
         self._collaborative: tuple[float, Collaborative | None] = (-1e9, None)
         self._youtube_view: tuple[frozenset[str], dict[str, tuple[str, ...]]] | None = None
@@ -73,30 +105,21 @@ class Services:
 
     # --- videos -----------------------------------------------------------------------------
     def unplayable(self, fresh: bool = False) -> frozenset[str]:
-        at, ids = self._unplayable
-        now = time.monotonic()
-        if fresh or now - at > UNPLAYABLE_TTL:
-            ids = self.store.unplayable_videos()
-            with self._lock:
-                self._unplayable = (now, ids)
-        return ids
+        """The videos reported unplayable (``Store.unplayable_videos``)."""
+        return self._unplayable.get(fresh)
 
     def confirmed(self, fresh: bool = False) -> dict[str, tuple[str, ...]]:
         """Song id -> the videos the YouTube resolver confirmed for it (``Store.confirmed_videos``)."""
-        at, known = self._confirmed
-        now = time.monotonic()
-        if fresh or now - at > CONFIRMED_TTL:
-            known = self.store.confirmed_videos()
-            with self._lock:
-                self._confirmed = (now, known)
-        return known
+        return self._confirmed.get(fresh)
 
     def add_confirmed(self, song_id: str, youtube_id: str) -> None:
         """Make a video just confirmed here playable at once, before the next read of the store."""
-        with self._lock:
-            at, known = self._confirmed
-            videos = (youtube_id, *(v for v in known.get(song_id, ()) if v != youtube_id))
-            self._confirmed = (at, {**known, song_id: videos})
+        self._confirmed.update(
+            lambda known: {
+                **known,
+                song_id: (youtube_id, *(v for v in known.get(song_id, ()) if v != youtube_id)),
+            }
+        )
 
     def sync_youtube_filter(self) -> None:
         """Keep the recommender's ``youtube_only`` filter in step with what plays now: a song whose
@@ -111,7 +134,7 @@ class Services:
             song_id
             for song_id in {*candidates, *confirmed}
             if (song := candidates.get(song_id) or self.catalog.get(song_id)) is not None
-            and play_for(song, unplayable, confirmed.get(song_id, ()))["kind"] == "youtube"
+            and playable_video(song, unplayable, confirmed.get(song_id, ())) is not None
         ]
         self.recommender.index.set_youtube(playing)
         with self._lock:
@@ -127,14 +150,18 @@ class Services:
                 return self.catalog.get(song_id)
         return None
 
+    def play(self, song: Song, unplayable: frozenset[str] | None = None) -> dict[str, Any]:
+        """How the page plays ``song`` now (``youtube.play.play_for`` with what this process knows)."""
+        return play_for(
+            song, self.unplayable() if unplayable is None else unplayable, self.confirmed().get(song.id, ())
+        )
+
     def song_out(self, song: Song, unplayable: frozenset[str] | None = None, **extra: Any) -> dict[str, Any]:
         """A song as the API returns it: ``Song.to_dict()``, its decade, and ``play``."""
         out = song.to_dict()
         decade = _decade(song)
         out["decade"] = None if decade == "unknown" else decade
-        out["play"] = play_for(
-            song, self.unplayable() if unplayable is None else unplayable, self.confirmed().get(song.id, ())
-        )
+        out["play"] = self.play(song, unplayable)
         out.update(extra)
         return out
 
@@ -156,9 +183,10 @@ class Services:
         return taste_scores(self.catalog, events, listener_id, collaborative=model)
 
     # --- moods ------------------------------------------------------------------------------
-    def mood_probabilities(self, probs: np.ndarray) -> dict[str, float]:
-        row = np.asarray(probs, dtype=np.float64) @ self.to_mood
-        return {m: round(float(p), 6) for m, p in zip(self.moods, row, strict=True)}
+    def reading(self, probs: np.ndarray) -> EmotionReading:
+        """One face's emotion probabilities (in ``labels`` order) as the model reports them: rounded,
+        with the mood probabilities of the model's own grouping."""
+        return self.classifier.readings(np.asarray(probs, dtype=np.float64)[None, :])[0]
 
     def _options(self) -> dict[str, Any]:
         stats = self.catalog.stats()
@@ -167,7 +195,3 @@ class Services:
             "genres": [k for k in list(stats["by_genre"])[:40] if k != "unknown"],
             "decades": sorted(k for k in stats["by_decade"] if k != "unknown"),
         }
-
-
-def emotion_vector(probabilities: Mapping[str, float], labels: tuple[str, ...]) -> np.ndarray:
-    return np.array([probabilities[lab] for lab in labels], dtype=np.float64)

@@ -11,14 +11,12 @@ the cache), so the same song and knowledge always give the same answer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote_plus
 
 from moodtune.music.catalog import Song
 
-YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 SPOTIFY_EMBED = "https://open.spotify.com/embed/track/{id}"
 YOUTUBE_SEARCH = "https://www.youtube.com/results?search_query={query}"
 
