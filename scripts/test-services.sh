@@ -24,6 +24,20 @@ DATABASE=moodtune_test
 
 say() { printf 'test-services: %s\n' "$*" >&2; }
 
+# Run a command that leaves a server behind with none of our pipes: the server would otherwise
+# inherit fd 3 (the `$(...)` pipe of the caller) and fd 2 (make's / CI's log), and whoever reads
+# them would wait for an end of file that never comes while PostgreSQL runs. Its output is
+# collected in a file and shown afterwards.
+detached() {
+    local out rc
+    out=$(mktemp) || return 1
+    "$@" </dev/null >"$out" 2>&1 3>&-
+    rc=$?
+    cat "$out" >&2
+    rm -f "$out"
+    return "$rc"
+}
+
 missing_packages() {
     local p
     for p in "${PACKAGES[@]}"; do
@@ -93,13 +107,13 @@ start_debian_cluster() { # as root: the Debian cluster, run by the postgres user
     line=$(pg_lsclusters -h | awk -v v="$version" '$1 == v { print; exit }')
     if [[ -z $line ]]; then
         say "creating the PostgreSQL $version cluster 'main'"
-        pg_createcluster "$version" main >&2 || return 1
+        detached pg_createcluster "$version" main || return 1
         line=$(pg_lsclusters -h | awk -v v="$version" '$1 == v { print; exit }')
     fi
     read -r _ cluster port status _ _ logfile <<<"$line"
     if [[ $status != online* ]]; then
         say "starting PostgreSQL $version/$cluster on port $port"
-        if ! pg_ctlcluster "$version" "$cluster" start >&2; then
+        if ! detached pg_ctlcluster "$version" "$cluster" start; then
             say "pg_ctlcluster failed; the end of $logfile:"
             tail -n 20 "$logfile" >&2 2>/dev/null
             return 1
@@ -135,8 +149,8 @@ start_private_cluster() { # not root: a cluster of our own, run by us; prints th
     port=$(cat "$dir/port")
     if ! "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         say "starting the private PostgreSQL cluster on 127.0.0.1:$port"
-        "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1" \
-            start >&2 || { say "pg_ctl failed; the end of $dir/log:"; tail -n 20 "$dir/log" >&2; return 1; }
+        detached "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start || { say "pg_ctl failed; the end of $dir/log:"; tail -n 20 "$dir/log" >&2; return 1; }
     fi
     wait_ready 127.0.0.1 "$port" || { say "PostgreSQL on port $port does not answer"; return 1; }
     setup_sql | "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres >&2 ||
