@@ -38,3 +38,16 @@ def sql(store: Store, statement: str, **params: Any) -> list[tuple[Any, ...]]:
     with store.engine.begin() as connection:
         result = connection.execute(text(statement), params)
         return [tuple(r) for r in result] if result.returns_rows else []
+
+
+EMPTY = {
+    "listeners": 0,
+    "feedback": 0,
+    "readings": 0,
+    "video_marks": 0,
+    "youtube_videos": 0,
+    "youtube_resolutions": 0,
+    "youtube_quota": 0,
+    "youtube_tokens": 0,
+}
+"""``Store.counts()`` of an empty database: every table of the schema, none left out."""

@@ -19,7 +19,7 @@ from moodtune.store import (
     StoredReading,
     VideoMark,
 )
-from tests.store.builders import probabilities, reading, sql
+from tests.store.builders import EMPTY, probabilities, reading, sql
 
 VIDEO = "dQw4w9WgXcQ"
 OTHER_VIDEO = "9bZkp7q19f0"
@@ -30,7 +30,7 @@ OTHER_VIDEO = "9bZkp7q19f0"
 
 def test_a_listener_never_seen_has_the_defaults_and_reading_them_writes_nothing(store: Store) -> None:
     assert store.listener("new-listener") == ListenerState("new-listener", False, False, None, 0, 0)
-    assert store.counts() == {"listeners": 0, "feedback": 0, "readings": 0, "video_marks": 0}
+    assert store.counts() == EMPTY
 
 
 def test_update_listener_creates_the_listener_and_changes_only_the_settings_given(store: Store) -> None:
@@ -170,7 +170,7 @@ def test_add_feedback_refuses_malformed_events(
 ) -> None:
     with pytest.raises(error, match=match):
         sqlite_store.add_feedback(*args)
-    assert sqlite_store.counts() == {"listeners": 0, "feedback": 0, "readings": 0, "video_marks": 0}
+    assert sqlite_store.counts() == EMPTY
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "10"])  # not positive, not whole, a bool, a string
@@ -281,7 +281,7 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     assert sql(store, "SELECT count(*) FROM listeners WHERE id = 'a'") == [(0,)]
     assert store.listener("b") == kept
     assert len(store.feedback("b")) == 3 and len(store.history("b")) == 2
-    assert store.counts() == {"listeners": 1, "feedback": 3, "readings": 2, "video_marks": 1}
+    assert store.counts() == {**EMPTY, "listeners": 1, "feedback": 3, "readings": 2, "video_marks": 1}
     assert store.forget("a") == {
         "listeners": 0,
         "feedback": 0,
@@ -296,7 +296,7 @@ def test_deleting_a_listener_row_cascades_to_its_feedback_and_readings(store: St
     _listener_with_everything(store, "a")
     _listener_with_everything(store, "b")
     sql(store, "DELETE FROM listeners WHERE id = 'a'")
-    assert store.counts() == {"listeners": 1, "feedback": 3, "readings": 2, "video_marks": 0}
+    assert store.counts() == {**EMPTY, "listeners": 1, "feedback": 3, "readings": 2, "video_marks": 0}
     assert sql(store, "SELECT DISTINCT listener_id FROM feedback") == [("b",)]
 
 
@@ -432,7 +432,7 @@ def test_counts_count_every_table(store: Store) -> None:
     _listener_with_everything(store, "a")
     store.update_listener("b")
     store.mark_video(VIDEO, 150)
-    assert store.counts() == {"listeners": 2, "feedback": 3, "readings": 2, "video_marks": 1}
+    assert store.counts() == {**EMPTY, "listeners": 2, "feedback": 3, "readings": 2, "video_marks": 1}
 
 
 def test_ping_passes_on_a_reachable_database_and_close_is_not_final(store: Store) -> None:

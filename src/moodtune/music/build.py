@@ -55,7 +55,15 @@ from pathlib import Path
 from typing import Any
 
 from moodtune.errors import CatalogError, UsageError
-from moodtune.music.catalog import FEATURE_RANGES, FEATURES, LIST_SEPARATOR, YOUTUBE_ID, Catalog, Song
+from moodtune.music.catalog import (
+    FEATURE_RANGES,
+    FEATURES,
+    LANGUAGE_CODE,
+    LIST_SEPARATOR,
+    YOUTUBE_ID,
+    Catalog,
+    Song,
+)
 from moodtune.music.normalize import (
     clean,
     compact,
@@ -242,7 +250,6 @@ ESTIMATED_FEATURES = ("valence", "energy")
 _SPOTIFY = re.compile(r"^[0-9A-Za-z]{22}$")
 _MELON = re.compile(r"^[0-9]+$")
 _YEAR = re.compile(r"^(\d{4})(?:-\d{1,2}){0,2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 IMPORT_COLUMNS: dict[str, str] = {
     "title": "required: the song's title",
@@ -478,7 +485,7 @@ def parse_record(
     language = _text(values.get("language"))
     if language is not None:
         language = language.lower()
-        if not _LANGUAGE.match(language):
+        if not LANGUAGE_CODE.match(language):
             issues.append(Issue("language malformed", f"language={language!r} (expected ISO 639-1: ko, en)"))
             language = None
     if language is None and (has_hangul(title) or has_hangul(artist)):

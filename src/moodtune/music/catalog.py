@@ -77,7 +77,8 @@ _ID = re.compile(r"^s_[0-9a-f]{12}$")
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 """A YouTube video id (as in watch?v=dQw4w9WgXcQ): the one pattern the catalog, the store and the
 web API check ids against."""
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+"""A song's language: an ISO 639-1 code (ko, en, ja, ...)."""
 _LIST_FIELDS = ("genres", "mood_tags", "playlists", "sources", "other_ids")
 
 
@@ -152,7 +153,7 @@ class Song:
             )
         if self.year is not None and (not _is_number(self.year) or not 1000 <= self.year <= 2999):
             raise CatalogError(f"Song.year must be a four-digit year or None, but got {self.year!r}")
-        if self.language is not None and not _LANGUAGE.match(str(self.language)):
+        if self.language is not None and not LANGUAGE_CODE.match(str(self.language)):
             raise CatalogError(
                 f"Song.language must be an ISO 639-1 code such as 'ko' or 'en', or None, "
                 f"but got {self.language!r}"

@@ -21,6 +21,7 @@ from rich.table import Table
 from moodtune.music.catalog import CATALOG_PATH, user_catalog_path
 
 if TYPE_CHECKING:
+    from moodtune.music.catalog import Song
     from moodtune.music.plan import Reading
 
 T = TypeVar("T")
@@ -53,6 +54,25 @@ def _print(line: str) -> None:
 
 def _json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _song_cells(song: Song, *, mark_estimated: bool = False) -> list[str]:
+    """title, artist, year, valence, energy, youtube: a song's cells in the CLI's tables; with
+    ``mark_estimated``, features estimated from the mood tag end in ``~``."""
+
+    def feature(name: str, value: float | None) -> str:
+        if value is None:
+            return ""
+        return f"{value:.2f}" + ("~" if mark_estimated and name in song.estimated else "")
+
+    return [
+        escape(song.title),
+        escape(song.artist),
+        "" if song.year is None else str(song.year),
+        feature("valence", song.valence),
+        feature("energy", song.energy),
+        song.youtube_id or "",
+    ]
 
 
 @catalog_app.command()
@@ -136,16 +156,7 @@ def search(
         for col in ("id", "title", "artist", "year", "valence", "energy", "youtube"):
             table.add_column(col)
         for s in songs:
-            marks = {n: "~" if n in s.estimated else "" for n in ("valence", "energy")}
-            table.add_row(
-                s.id,
-                escape(s.title),
-                escape(s.artist),
-                "" if s.year is None else str(s.year),
-                "" if s.valence is None else f"{s.valence:.2f}{marks['valence']}",
-                "" if s.energy is None else f"{s.energy:.2f}{marks['energy']}",
-                s.youtube_id or "",
-            )
+            table.add_row(s.id, *_song_cells(s, mark_estimated=True))
         table.caption = "~ estimated from the song's mood tag"
         out.print(table)
 
@@ -300,17 +311,7 @@ def recommend_command(
         for col in ("#", "title", "artist", "year", "valence", "energy", "youtube", "reason"):
             table.add_column(col)
         for i, rec in enumerate(result, 1):
-            s = rec.song
-            table.add_row(
-                str(i),
-                escape(s.title),
-                escape(s.artist),
-                "" if s.year is None else str(s.year),
-                "" if s.valence is None else f"{s.valence:.2f}",
-                "" if s.energy is None else f"{s.energy:.2f}",
-                s.youtube_id or "",
-                escape(rec.reason),
-            )
+            table.add_row(str(i), *_song_cells(rec.song), escape(rec.reason))
         unjudged = result.unjudged
         if unjudged["songs"]:
             parts = ", ".join(f"{k} {v}" for k, v in unjudged["by_filter"].items())

@@ -38,7 +38,7 @@ from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
 from moodtune.store import validation as v
-from moodtune.store.models import FeedbackEvent, Listener, Reading, VideoMarkRow, YouTubeToken
+from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, VideoMarkRow, YouTubeToken
 from moodtune.store.youtube import YouTubeTables
 
 __all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
@@ -247,17 +247,12 @@ class Store(YouTubeTables):
             connection.exec_driver_sql("SELECT 1")
 
     def counts(self) -> dict[str, int]:
-        """How many rows each table holds (``listeners``, ``feedback``, ``readings``, ``video_marks``)."""
-        tables = {
-            "listeners": _LISTENERS,
-            "feedback": _FEEDBACK,
-            "readings": _READINGS,
-            "video_marks": _VIDEO_MARKS,
-        }
+        """How many rows each table of the schema holds, by table name (``listeners``,
+        ``feedback``, ``readings``, ``video_marks`` and the ``youtube_*`` tables)."""
         with self._read() as session:
             return {
-                name: int(session.scalar(select(func.count()).select_from(table)) or 0)
-                for name, table in tables.items()
+                table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+                for table in Base.metadata.sorted_tables
             }
 
     # -- listeners --------------------------------------------------------------------------------
