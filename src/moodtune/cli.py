@@ -163,12 +163,16 @@ def _format_report(rep: dict[str, Any], title: str) -> Table:
 def evaluate(
     dataset: Annotated[str, typer.Argument(help="ferplus:DIR, fer2013:DIR or folder:DIR")],
     split: Annotated[str, typer.Option(help="train, valid or test (not for folder:)")] = "test",
-    model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
+    model: Annotated[
+        list[Path] | None,
+        typer.Option(help="ONNX model (default: the shipped one); repeat it to evaluate an ensemble"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     report: Annotated[Path | None, typer.Option(help="also write confusion matrices as PNG here")] = None,
     threads: Annotated[int, typer.Option(help="onnxruntime threads")] = 1,
 ) -> None:
-    """Evaluate an emotion model on a labelled face data set."""
+    """Evaluate an emotion model on a labelled face data set; with several --model, the mean of
+    their probabilities (an ensemble, e.g. to judge a teacher before distilling it)."""
 
     def go() -> None:
         from moodtune.evaluation.run import evaluate_model

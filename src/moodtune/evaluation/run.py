@@ -2,38 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from moodtune.datasets import FaceDataset, open_dataset
+from moodtune.errors import UsageError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
 from moodtune.vision.classifier import EmotionClassifier
 
 
 def evaluate_classifier(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
     """The classifier's report on a data set's labelled images, read in the data set's classes."""
-    probs = predict_dataset(clf.predict_proba, dataset, clf.meta.input_size)
-    labels = dataset.labels[dataset.labelled]
-    return evaluate_probs(
-        probs, labels, dataset.classes, dataset.level, clf.meta.labels, clf.meta.mood_groups
+    return evaluate_ensemble([clf], dataset)
+
+
+def evaluate_ensemble(classifiers: Sequence[EmotionClassifier], dataset: FaceDataset) -> dict[str, Any]:
+    """The report of the classifiers' mean probabilities (each reads the faces at its own input
+    size and normalisation): what an ensemble, or a teacher for distillation, would reach."""
+    first = classifiers[0].meta
+    for clf in classifiers[1:]:
+        if clf.meta.labels != first.labels or dict(clf.meta.mood_groups) != dict(first.mood_groups):
+            raise UsageError(
+                f"{clf.path} reads other classes than {classifiers[0].path} "
+                f"({list(clf.meta.labels)} vs {list(first.labels)}): an ensemble needs models "
+                "with the same labels and mood grouping"
+            )
+    probs = np.mean(
+        [predict_dataset(clf.predict_proba, dataset, clf.meta.input_size) for clf in classifiers], axis=0
     )
+    labels = dataset.labels[dataset.labelled]
+    return evaluate_probs(probs, labels, dataset.classes, dataset.level, first.labels, first.mood_groups)
 
 
 def evaluate_model(
     spec: str,
     split: str = "test",
-    model_path: Path | None = None,
+    model_path: Path | Sequence[Path] | None = None,
     threads: int = 1,
     report_dir: Path | None = None,
 ) -> dict[str, Any]:
-    clf = EmotionClassifier(model_path, threads=threads)
+    """Evaluate the shipped model, the model at ``model_path``, or (several paths) their ensemble."""
+    paths: list[Path | None] = (
+        [model_path] if model_path is None or isinstance(model_path, Path) else list(model_path)
+    )
+    if not paths:
+        paths = [None]
+    classifiers = [EmotionClassifier(p, threads=threads) for p in paths]
     dataset = open_dataset(spec, split)  # type: ignore[arg-type]
-    result = evaluate_classifier(clf, dataset)
-    result = {
-        "dataset": dataset.name,
-        "model": {"path": str(clf.path), "version": clf.meta.version},
-        **result,
-    }
+    result = evaluate_ensemble(classifiers, dataset)
+    described = [{"path": str(c.path), "version": c.meta.version} for c in classifiers]
+    model: dict[str, Any] = (
+        described[0]
+        if len(described) == 1
+        else {
+            "path": " + ".join(d["path"] for d in described),
+            "version": f"ensemble of {len(described)}",
+            "ensemble": described,
+        }
+    )
+    result = {"dataset": dataset.name, "model": model, **result}
     if report_dir is not None:
         from moodtune.evaluation.report import write_confusion_pngs
 
