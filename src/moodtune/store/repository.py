@@ -38,7 +38,7 @@ from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
 from moodtune.store import validation as v
-from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, VideoMarkRow, YouTubeToken
+from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, VideoMarkRow
 from moodtune.store.youtube import YouTubeTables
 
 __all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
@@ -47,7 +47,6 @@ _LISTENERS = cast(Table, Listener.__table__)
 _FEEDBACK = cast(Table, FeedbackEvent.__table__)
 _READINGS = cast(Table, Reading.__table__)
 _VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
-_YOUTUBE_TOKENS = cast(Table, YouTubeToken.__table__)
 
 
 @dataclass(frozen=True)
@@ -322,11 +321,7 @@ class Store(YouTubeTables):
                 "readings": _rowcount(
                     session.execute(delete(_READINGS).where(_READINGS.c.listener_id == listener_id))
                 ),
-                "youtube_tokens": _rowcount(
-                    session.execute(
-                        delete(_YOUTUBE_TOKENS).where(_YOUTUBE_TOKENS.c.listener_id == listener_id)
-                    )
-                ),
+                "youtube_tokens": self._delete_tokens(session, listener_id),
                 "listeners": _rowcount(
                     session.execute(delete(_LISTENERS).where(_LISTENERS.c.id == listener_id))
                 ),

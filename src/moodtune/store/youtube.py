@@ -307,8 +307,13 @@ class YouTubeTables:
         """Forget the listener's YouTube connection; whether there was one."""
         listener_id = v.check_id("listener_id", listener_id)
         with self._write() as session:
-            result = session.execute(delete(_TOKENS).where(_TOKENS.c.listener_id == listener_id))
-        return bool(getattr(result, "rowcount", 0))
+            return self._delete_tokens(session, listener_id) > 0
+
+    @staticmethod
+    def _delete_tokens(session: Session, listener_id: str) -> int:
+        """Delete the listener's token row in ``session`` (also part of ``Store.forget``); how many."""
+        result = session.execute(delete(_TOKENS).where(_TOKENS.c.listener_id == listener_id))
+        return int(getattr(result, "rowcount", 0))
 
     # -- helpers --------------------------------------------------------------------------------------
 
