@@ -150,7 +150,8 @@ start_private_cluster() { # not root: a cluster of our own, run by us; prints th
     if ! "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         say "starting the private PostgreSQL cluster on 127.0.0.1:$port"
         detached "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start || { say "pg_ctl failed; the end of $dir/log:"; tail -n 20 "$dir/log" >&2; return 1; }
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start ||
+            { say "pg_ctl failed; the end of $dir/log:"; tail -n 20 "$dir/log" >&2; return 1; }
     fi
     wait_ready 127.0.0.1 "$port" || { say "PostgreSQL on port $port does not answer"; return 1; }
     setup_sql | "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres >&2 ||

@@ -46,10 +46,8 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """Evaluate the shipped model, the model at ``model_path``, or (several paths) their ensemble."""
     paths: list[Path | None] = (
-        [model_path] if model_path is None or isinstance(model_path, Path) else list(model_path)
+        [model_path] if model_path is None or isinstance(model_path, Path) else [*model_path] or [None]
     )
-    if not paths:
-        paths = [None]
     classifiers = [EmotionClassifier(p, threads=threads) for p in paths]
     dataset = open_dataset(spec, split)  # type: ignore[arg-type]
     result = evaluate_ensemble(classifiers, dataset)
