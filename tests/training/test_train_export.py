@@ -113,3 +113,32 @@ def test_a_teacher_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"no best\.pt"):
         load_config(None, {"teachers": [str(tmp_path)]})
+
+
+@pytest.mark.slow
+def test_fine_tuning_starts_from_the_trained_weights(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    """init_from: the first epoch of a fine-tune starts where the trained run ended, so its loss
+    begins far below a fresh run's first epoch."""
+    cfg = _cfg(ferplus_tree, tmp_path / "tuned", epochs=1)
+    cfg.init_from = str(trained.run_dir)
+    cfg.lr = 1e-4
+    tuned = fit(cfg, run_dir=tmp_path / "tuned" / "run", quiet=True)
+    assert tuned.history[0]["train_loss"] < trained.history[0]["train_loss"] * 0.9
+    assert tuned.history[0]["valid_loss"] < trained.history[0]["valid_loss"]
+
+
+def test_fine_tuning_another_network_is_refused(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    from moodtune.errors import ConfigError
+
+    cfg = _cfg(ferplus_tree, tmp_path / "tuned", epochs=1)
+    cfg.init_from = str(trained.run_dir)
+    cfg.arch_kwargs = {"widths": [4, 8, 8, 16], "dropout": 0.0}
+    with pytest.raises(ConfigError, match="another network"):
+        fit(cfg, run_dir=tmp_path / "tuned" / "run", quiet=True)
+
+
+def test_fine_tuning_a_run_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    from moodtune.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"init_from .* has no best\.pt"):
+        load_config(None, {"init_from": str(tmp_path)})

@@ -57,6 +57,9 @@ class TrainConfig:
     teachers: list[str] = field(default_factory=list)
     distill_alpha: float = 0.5
     distill_temperature: float = 2.0
+    # Fine-tuning: a run folder whose best.pt weights start the model (same arch and widths); the
+    # optimizer and schedule start fresh. Ignored on --resume (last.pt holds the weights then).
+    init_from: str = ""
     limit_train: int = 0  # >0: use only this many training images (smoke runs)
     limit_valid: int = 0
     out_dir: str = "runs"
@@ -88,6 +91,10 @@ class TrainConfig:
         for t in self.teachers:
             if not (Path(t) / "best.pt").is_file():
                 raise ConfigError(f"teacher run {t} has no best.pt: train the teacher first")
+        if self.init_from and not (Path(self.init_from) / "best.pt").is_file():
+            raise ConfigError(
+                f"init_from run {self.init_from} has no best.pt: name a trained run folder to fine-tune"
+            )
         if self.labels == "fer2013" and self.targets == "votes":
             raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
 

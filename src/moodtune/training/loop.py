@@ -77,6 +77,19 @@ def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, T
     return model, cfg
 
 
+def start_from(model: torch.nn.Module, run_dir: Path) -> None:
+    """Load a trained run's best weights into ``model`` (fine-tuning), refusing another shape."""
+    ckpt = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[:3]
+        raise ConfigError(
+            f"init_from {run_dir} holds another network than this config builds "
+            f"(arch and arch_kwargs must match the run's config.yaml): {' '.join(first)}"
+        ) from None
+
+
 class Teachers:
     """Knowledge distillation (Hinton et al. 2015, "Distilling the Knowledge in a Neural Network"):
     the mean of the teachers' temperature-softened probabilities on the student's own augmented
@@ -212,6 +225,8 @@ def fit(
     valid_targets = torch.from_numpy(valid.targets[valid_rows])
 
     model = build(cfg).to(device)
+    if cfg.init_from and not resume:
+        start_from(model, Path(cfg.init_from))
     teachers = Teachers(cfg.teachers, cfg.distill_temperature, device) if cfg.teachers else None
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
