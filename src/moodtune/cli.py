@@ -131,14 +131,21 @@ def export(
 def pack(
     data: Annotated[Path, typer.Argument(help="FER+ folder in Microsoft's layout")],
     out_path: Annotated[Path, typer.Option("--out", help="the .npz to write")] = Path(".pack/ferplus.npz"),
+    splits: Annotated[str, typer.Option(help="comma-separated: train, valid, test")] = "train,valid,test",
+    train_jpeg: Annotated[
+        int | None,
+        typer.Option(help="store the training faces as JPEG of this quality (50-100), the rest lossless"),
+    ] = None,
 ) -> None:
     """Pack FER+ (pixels, votes, FER2013 labels) into one .npz, for a machine without ../shared
-    (a lent GPU): train there with `--data .pack/ferplus.npz`. Never commit the pack."""
+    (a lent GPU): train there with `--data .pack/ferplus.npz`. Never commit the pack. For the
+    device tool (64 MiB beside the repository): `--splits train,valid --train-jpeg 90`."""
 
     def go() -> None:
         from moodtune.datasets.packed import pack_ferplus
 
-        written = pack_ferplus(data, out_path)
+        chosen = tuple(s.strip() for s in splits.split(",") if s.strip())
+        written = pack_ferplus(data, out_path, splits=chosen, train_jpeg_quality=train_jpeg)  # type: ignore[arg-type]
         out.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
     _run(go)

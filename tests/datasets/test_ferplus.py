@@ -122,3 +122,73 @@ def test_not_a_pack_is_reported(tmp_path: Path) -> None:
         open_ferplus(bad, "test")
     with pytest.raises(DatasetError, match="moodtune pack"):
         open_ferplus(tmp_path / "none.npz", "test")
+
+
+def test_a_pack_for_the_device_holds_the_chosen_splits_with_lossy_training_faces(
+    ferplus_tree: Path, tmp_path: Path
+) -> None:
+    """--splits train,valid --train-jpeg 90: training faces come back close to the originals
+    (JPEG), Valid exactly (lossless), and asking for Test names the command that packs it."""
+    from moodtune.datasets.packed import pack_ferplus
+
+    pack = pack_ferplus(ferplus_tree, tmp_path / "gpu.npz", splits=("train", "valid"), train_jpeg_quality=90)
+    tree, packed = open_ferplus(ferplus_tree, "train"), open_ferplus(pack, "train")
+    np.testing.assert_array_equal(tree.targets, packed.targets)
+    a, _ = next(tree.iter_batches(64, 48))
+    b, _ = next(packed.iter_batches(64, 48))
+    err = np.abs(a.astype(int) - b.astype(int))
+    assert 0 < err.mean() < 12 and np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.95
+    a, _ = next(open_ferplus(ferplus_tree, "valid").iter_batches(64, 48))
+    b, _ = next(open_ferplus(pack, "valid").iter_batches(64, 48))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(DatasetError, match=r"holds no test split .*--splits test,train,valid"):
+        open_ferplus(pack, "test")
+
+
+def test_a_pack_of_raw_pixel_arrays_still_reads(ferplus_tree: Path, tmp_path: Path) -> None:
+    """Packs written before faces were stored encoded held raw arrays under SPLIT_images."""
+    from moodtune.datasets.packed import _load, pack_ferplus
+
+    pack = pack_ferplus(ferplus_tree, tmp_path / "new.npz")
+    with np.load(pack) as z:
+        arrays = {k: z[k] for k in z.files if not k.endswith(("_encoded", "_offsets"))}
+    arrays["test_images"] = _load(pack, "test")["images"]
+    with pytest.raises(DatasetError, match="lacks"):
+        open_ferplus(_save(tmp_path / "half.npz", arrays), "valid")
+    for split in ("train", "valid"):
+        arrays[f"{split}_images"] = _load(pack, split)["images"]
+    old = _save(tmp_path / "old.npz", arrays)
+    np.testing.assert_array_equal(open_ferplus(old, "test").labels, open_ferplus(pack, "test").labels)
+    a, _ = next(open_ferplus(old, "test").iter_batches(8, 48))
+    b, _ = next(open_ferplus(ferplus_tree, "test").iter_batches(8, 48))
+    np.testing.assert_array_equal(a, b)
+
+
+def _save(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    return path
+
+
+def test_a_damaged_pack_and_bad_pack_options_are_reported(ferplus_tree: Path, tmp_path: Path) -> None:
+    from moodtune.datasets.packed import pack_ferplus
+
+    pack = pack_ferplus(ferplus_tree, tmp_path / "p.npz", splits=("valid",))
+    with np.load(pack) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["valid_encoded"] = arrays["valid_encoded"].copy()
+    arrays["valid_encoded"][:200] = 0  # the first face's PNG header and data
+    with pytest.raises(DatasetError, match=r"damaged: face 0 does not decode\. Make the pack again"):
+        open_ferplus(_save(tmp_path / "bad.npz", arrays), "valid")
+    with pytest.raises(DatasetError, match="splits must be some of train, valid, test"):
+        pack_ferplus(ferplus_tree, tmp_path / "x.npz", splits=("training",))  # type: ignore[arg-type]
+    with pytest.raises(DatasetError, match=r"JPEG quality must be 50\.\.100"):
+        pack_ferplus(ferplus_tree, tmp_path / "x.npz", train_jpeg_quality=20)
+
+
+def test_a_packed_face_keeps_its_file_name(ferplus_tree: Path, tmp_path: Path) -> None:
+    from moodtune.datasets.packed import pack_ferplus
+
+    pack = pack_ferplus(ferplus_tree, tmp_path / "p.npz", splits=("test",))
+    assert [p.name for p in open_ferplus(pack, "test").paths] == [
+        p.name for p in open_ferplus(ferplus_tree, "test").paths
+    ]

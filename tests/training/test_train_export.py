@@ -111,8 +111,10 @@ def test_distillation_from_a_trained_teacher(trained, ferplus_tree: Path, tmp_pa
 def test_a_teacher_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     from moodtune.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"no best\.pt"):
-        load_config(None, {"teachers": [str(tmp_path)]})
+    cfg = load_config(None, {"teachers": [str(tmp_path)], "out_dir": str(tmp_path / "runs")})
+    with pytest.raises(ConfigError, match=r"teacher run .* has no best\.pt: train the teacher first"):
+        fit(cfg, quiet=True)
+    assert not (tmp_path / "runs").exists()  # refused before a run folder is made
 
 
 @pytest.mark.slow
@@ -140,5 +142,42 @@ def test_fine_tuning_another_network_is_refused(trained, ferplus_tree: Path, tmp
 def test_fine_tuning_a_run_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     from moodtune.errors import ConfigError
 
+    cfg = load_config(None, {"init_from": str(tmp_path), "out_dir": str(tmp_path / "runs")})
     with pytest.raises(ConfigError, match=r"init_from .* has no best\.pt"):
-        load_config(None, {"init_from": str(tmp_path)})
+        fit(cfg, quiet=True)
+
+
+@pytest.mark.slow
+def test_a_time_budget_shortens_the_schedule_and_saves_it(
+    ferplus_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget allows 2 of 4 epochs: the run ends after epoch 2 with the decay re-planned to
+    that length (the learning rate back at 0, not halfway down), and config.yaml says so, so a
+    resumed run has nothing left to do."""
+    import moodtune.training.loop as loop
+
+    plans: list[tuple[int, float, float, int]] = []
+
+    def plan(epoch: int, seconds: float, budget: float, epochs: int) -> int:
+        plans.append((epoch, seconds, budget, epochs))
+        return 2
+
+    monkeypatch.setattr(loop, "fit_to_budget", plan)
+    cfg = _cfg(ferplus_tree, tmp_path / "runs", epochs=4)
+    cfg.time_budget_s = 60.0
+    result = fit(cfg, run_dir=tmp_path / "runs" / "budget", quiet=True)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert len(plans) == 1 and plans[0][0] == 1 and plans[0][2:] == (60.0, 4) and plans[0][1] > 0
+    assert result.history[-1]["lr"] == pytest.approx(0.0, abs=1e-9)
+    assert load_config(result.run_dir / "config.yaml").epochs == 2
+    again = resume_run(result.run_dir, quiet=True)
+    assert [h["epoch"] for h in again.history] == [1, 2]
+
+
+def test_the_time_budget_plan() -> None:
+    from moodtune.training.loop import fit_to_budget
+
+    assert fit_to_budget(1, 30.0, 300.0, 40) == 10  # 9 more epochs of 30 s fit after the first
+    assert fit_to_budget(1, 30.0, 3000.0, 40) == 40  # never longer than planned
+    assert fit_to_budget(1, 500.0, 300.0, 40) == 1  # the first epoch alone overran: stop there
+    assert fit_to_budget(5, 30.0, 95.0, 40) == 7  # a resumed call counts from its own first epoch

@@ -60,6 +60,10 @@ class TrainConfig:
     # Fine-tuning: a run folder whose best.pt weights start the model (same arch and widths); the
     # optimizer and schedule start fresh. Ignored on --resume (last.pt holds the weights then).
     init_from: str = ""
+    # >0: after the first epoch of a call, shorten ``epochs`` so the run (training and validation)
+    # ends within this many seconds, re-planning the cosine decay to the new length: for a lent GPU
+    # whose lease is counted in minutes. The shortened length is saved in config.yaml.
+    time_budget_s: float = 0.0
     limit_train: int = 0  # >0: use only this many training images (smoke runs)
     limit_valid: int = 0
     out_dir: str = "runs"
@@ -86,8 +90,16 @@ class TrainConfig:
             raise ConfigError(f"lr must be in (0, 1), but got {self.lr}")
         if not 0 <= self.distill_alpha <= 1:
             raise ConfigError(f"distill_alpha must be in [0, 1], but got {self.distill_alpha}")
+        if self.time_budget_s < 0:
+            raise ConfigError(f"time_budget_s must be >= 0 (0: no budget), but got {self.time_budget_s}")
         if self.distill_temperature <= 0:
             raise ConfigError(f"distill_temperature must be > 0, but got {self.distill_temperature}")
+        if self.labels == "fer2013" and self.targets == "votes":
+            raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
+
+    def require_checkpoints(self) -> None:
+        """The run folders the config names (teachers, init_from) hold a best.pt: checked when a
+        run starts, not when the config loads (a config may name a teacher trained later)."""
         for t in self.teachers:
             if not (Path(t) / "best.pt").is_file():
                 raise ConfigError(f"teacher run {t} has no best.pt: train the teacher first")
@@ -95,8 +107,6 @@ class TrainConfig:
             raise ConfigError(
                 f"init_from run {self.init_from} has no best.pt: name a trained run folder to fine-tune"
             )
-        if self.labels == "fer2013" and self.targets == "votes":
-            raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -133,7 +143,10 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
             known = ", ".join(prefix + k for k in hints)
             raise ConfigError(f"unknown config key {prefix + key!r}; known keys: {known}")
         current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
+        if isinstance(current, dict) and isinstance(value, dict):
+            # arch_kwargs: a key set from the CLI (arch_kwargs.dropout=0.5) keeps the others
+            setattr(obj, key, {**current, **value})
+        elif dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
                 raise ConfigError(f"{prefix + key} must be a mapping, but got {value!r}")
             _apply(current, value, prefix=f"{prefix}{key}.")

@@ -190,6 +190,13 @@ def _plot(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def fit_to_budget(epoch: int, first_epoch_seconds: float, budget_s: float, epochs: int) -> int:
+    """The last epoch of a schedule that fits the budget, from the first epoch's wall time (the
+    epoch just finished counts; at least that one, at most the planned ``epochs``)."""
+    more = int((budget_s - first_epoch_seconds) // max(first_epoch_seconds, 1e-9))
+    return max(epoch, min(epochs, epoch + more))
+
+
 def new_run_dir(cfg: TrainConfig) -> Path:
     base = Path(cfg.out_dir) / cfg.name
     if not base.exists():
@@ -208,6 +215,7 @@ def fit(
 
     ``stop_after`` ends this call after that many epochs (checkpointed), so a long schedule can
     be trained over several sessions with ``--resume``; the schedule itself is unchanged."""
+    cfg.require_checkpoints()
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     run_dir = run_dir or new_run_dir(cfg)
@@ -268,7 +276,10 @@ def fit(
     )
     with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
         epochs_task = progress.add_task("epochs", total=cfg.epochs, completed=start_epoch - 1, info="")
+        call_started = time.time()
         for epoch in range(start_epoch, cfg.epochs + 1):
+            if epoch > cfg.epochs:  # shortened by the time budget
+                break
             if stale >= cfg.patience or (stop_after is not None and epoch - start_epoch >= stop_after):
                 break
             t0 = time.time()
@@ -322,6 +333,18 @@ def fit(
                 "train_seconds": round(train_time, 1),
             }
             history.append(row)
+            if epoch == start_epoch and cfg.time_budget_s > 0:
+                planned = fit_to_budget(epoch, time.time() - call_started, cfg.time_budget_s, cfg.epochs)
+                if planned < cfg.epochs:
+                    cfg.epochs = planned
+                    total_steps = steps_per_epoch * cfg.epochs  # the schedule's lambda reads it
+                    cfg.save(run_dir / "config.yaml")
+                    progress.update(epochs_task, total=cfg.epochs)
+                    if not quiet:
+                        console.print(
+                            f"time budget {cfg.time_budget_s:.0f}s: "
+                            f"the schedule now ends at epoch {cfg.epochs}"
+                        )
             score = _score(report, cfg.select_metric, vloss)
             improved = score > best_score
             if improved:

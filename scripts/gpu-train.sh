@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One call of the device tool: train the GPU teacher (configs/teacher-effnet112.yaml), distil the
+# shipped network from it and the shipped model (configs/cnn48-student.yaml), and send both runs
+# back through $OUT (7 files: each run's best.pt, config.yaml, metrics.json, and train.log).
+# Prepare here first: scripts/gpu-prepare.sh. Then, with the device tool:
+#   run(command="bash scripts/gpu-train.sh", carry=[".pack/ferplus-gpu.npz",
+#       ".pack/effnet-lite0-fp16.pth"], timeout_s=600)
+# Seconds of training for each run (its schedule is shortened to fit): TEACHER_S (default 300),
+# STUDENT_S (default 150). SMOKE=1: a few batches of each, to rehearse on the CPU.
+set -euo pipefail
+: "${OUT:?OUT must name the folder whose files come back (the device tool sets it)}"
+PY=${PY:-python3}
+PACK=${PACK:-.pack/ferplus-gpu.npz}
+WEIGHTS=${WEIGHTS:-.pack/effnet-lite0-fp16.pth}
+RUNS=${RUNS:-runs-gpu}
+export PYTHONPATH=src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+for f in "$PACK" "$WEIGHTS"; do
+    if [ ! -f "$f" ]; then
+        echo "gpu-train: $f is missing: make it with scripts/gpu-prepare.sh and carry it" >&2
+        exit 2
+    fi
+done
+extra=()
+if [ "${SMOKE:-0}" = 1 ]; then
+    extra=(--set limit_train=64 --set limit_valid=32 --set epochs=2 --set batch_size=16 --set threads=2)
+fi
+nvidia-smi -L 2>/dev/null || echo "gpu-train: nvidia-smi sees no GPU: training on the CPU"
+log=$OUT/train.log
+started=$(date +%s)
+rm -rf "$RUNS"
+train() {
+    "$PY" -m moodtune.cli train "$@" --data "$PACK" --out-dir "$RUNS" "${extra[@]}" 2>&1 | tee -a "$log"
+}
+train --config configs/teacher-effnet112.yaml --set "arch_kwargs.weights=$WEIGHTS" \
+    --set "time_budget_s=${TEACHER_S:-300}"
+train --config configs/cnn48-student.yaml --set "teachers=[$RUNS/teacher-effnet112,training-runs/cnn48]" \
+    --set "time_budget_s=${STUDENT_S:-150}"
+for run in teacher-effnet112 cnn48-student; do
+    mkdir -p "$OUT/$run"
+    cp "$RUNS/$run/best.pt" "$RUNS/$run/config.yaml" "$RUNS/$run/metrics.json" "$OUT/$run/"
+done
+echo "gpu-train: done in $(($(date +%s) - started)) s" | tee -a "$log"
