@@ -181,3 +181,30 @@ def test_the_time_budget_plan() -> None:
     assert fit_to_budget(1, 30.0, 3000.0, 40) == 40  # never longer than planned
     assert fit_to_budget(1, 500.0, 300.0, 40) == 1  # the first epoch alone overran: stop there
     assert fit_to_budget(5, 30.0, 95.0, 40) == 7  # a resumed call counts from its own first epoch
+
+
+@pytest.mark.slow
+def test_a_weight_average_is_what_validates_and_ships(ferplus_tree: Path, tmp_path: Path) -> None:
+    """ema_decay: best.pt holds the moving average (not the last step's weights), its validation
+    differs from the raw run's, and a stopped and resumed run averages as an uninterrupted one."""
+    cfg = _cfg(ferplus_tree, tmp_path / "ema", epochs=3)
+    cfg.ema_decay = 0.9
+    whole = fit(cfg, run_dir=tmp_path / "ema" / "whole", quiet=True)
+    raw = fit(_cfg(ferplus_tree, tmp_path / "raw", epochs=3), run_dir=tmp_path / "raw" / "run", quiet=True)
+    assert [h["train_loss"] for h in whole.history] == [h["train_loss"] for h in raw.history]
+    assert [h["valid_loss"] for h in whole.history] != [h["valid_loss"] for h in raw.history]
+    # best.pt reads Valid exactly as the validation that chose it: the averaged weights.
+    from moodtune.evaluation.evaluate import predict_dataset
+    from moodtune.training.data import open_split
+    from moodtune.training.loop import load_trained, make_predict
+
+    model, run_cfg = load_trained(whole.run_dir)
+    valid = open_split(run_cfg, "valid")
+    probs = predict_dataset(make_predict(model, run_cfg), valid, run_cfg.input_size)
+    vloss = float(-(np.log(np.clip(probs, 1e-8, None)) * valid.targets[valid.labelled]).sum(1).mean())
+    assert vloss == pytest.approx(whole.history[whole.best_epoch - 1]["valid_loss"], rel=1e-5)
+
+    split_dir = tmp_path / "ema" / "split"
+    fit(cfg, run_dir=split_dir, quiet=True, stop_after=1)
+    resumed = resume_run(split_dir, quiet=True)
+    assert [h["valid_loss"] for h in resumed.history] == [h["valid_loss"] for h in whole.history]

@@ -123,6 +123,17 @@ def distillation_loss(logits: torch.Tensor, soft: torch.Tensor, temperature: flo
     return (soft * (torch.log(soft.clamp_min(1e-8)) - log_p)).sum(1).mean() * temperature**2
 
 
+def weight_average(model: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
+    """An exponential moving average of ``model``'s weights and batch-norm statistics (None for
+    decay 0). Validating the average instead of the last step's weights smooths the epoch-to-epoch
+    noise of small-batch training (Polyak & Juditsky 1992)."""
+    if decay <= 0:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay: list[torch.nn.Parameter] = []
     no_decay: list[torch.nn.Parameter] = []
@@ -244,6 +255,8 @@ def fit(
     warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, total_steps, warmup))
 
+    ema = weight_average(model, cfg.ema_decay)
+    kept = ema.module if ema is not None else model  # what is validated and saved as best.pt
     history: list[dict[str, Any]] = []
     start_epoch, best_score, best_epoch, stale = 1, -math.inf, 0, 0
     if resume:
@@ -252,6 +265,8 @@ def fit(
             raise ConfigError(f"cannot resume: {ckpt_path} not found. Start the run without --resume.")
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ckpt["model"])  # onto the model's device
+        if ema is not None and ckpt.get("ema") is not None:
+            ema.load_state_dict(ckpt["ema"])  # else (averaging switched on now) it starts here
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
         history = ckpt["history"]
@@ -309,14 +324,16 @@ def fit(
                 loss.backward()
                 opt.step()
                 sched.step()
+                if ema is not None:
+                    ema.update_parameters(model)
                 loss_sum += loss.item() * len(images)
                 seen += len(images)
                 progress.update(task, advance=1, info=f"loss {loss_sum / seen:.4f}")
             progress.remove_task(task)
             train_time = time.time() - t0
 
-            model.eval()
-            probs = predict_dataset(make_predict(model, cfg), valid, cfg.input_size, indices=valid_rows)
+            kept.eval()
+            probs = predict_dataset(make_predict(kept, cfg), valid, cfg.input_size, indices=valid_rows)
             report = evaluate_probs(
                 probs, valid.labels[valid_rows], valid.classes, valid.level, EMOTIONS, DEFAULT_MOOD_GROUPS
             )
@@ -350,7 +367,7 @@ def fit(
             if improved:
                 best_score, best_epoch, stale = score, epoch, 0
                 torch.save(
-                    {"model": model.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
+                    {"model": kept.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
                     run_dir / "best.pt",
                 )
                 (run_dir / "best_valid_report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -359,6 +376,7 @@ def fit(
             torch.save(
                 {
                     "model": model.state_dict(),
+                    "ema": None if ema is None else ema.state_dict(),
                     "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict(),
                     "epoch": epoch,
