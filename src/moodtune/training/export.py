@@ -28,6 +28,7 @@ from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
 from moodtune.evaluation.run import evaluate_classifier
+from moodtune.training.config import TrainConfig
 from moodtune.training.data import class_weights
 from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
@@ -160,6 +161,18 @@ def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 5
         )
 
 
+def training_description(cfg: TrainConfig) -> str:
+    """What the model learnt from, for its metadata: the data, and the runs it started from or
+    was distilled from (named by their run folders)."""
+    text = f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on FER+ Valid"
+    if cfg.init_from:
+        text += f"; fine-tuned from run {Path(cfg.init_from).name}"
+    if cfg.teachers:
+        names = ", ".join(Path(t).name for t in cfg.teachers)
+        text += f"; distilled from {names} (alpha {cfg.distill_alpha}, T {cfg.distill_temperature})"
+    return text
+
+
 def export_run(
     run_dir: Path,
     out_path: Path,
@@ -206,7 +219,7 @@ def export_run(
         std=cfg.std,
         version=version or f"{__version__}+{cfg.name}",
         architecture=cfg.arch,
-        training_data=f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on FER+ Valid",
+        training_data=training_description(cfg),
         metrics={
             "parameters": int(sum(p.numel() for p in model.parameters())),
             "best_epoch": run_metrics.get("best_epoch"),
