@@ -139,7 +139,8 @@ def pack(
 ) -> None:
     """Pack FER+ (pixels, votes, FER2013 labels) into one .npz, for a machine without ../shared
     (a lent GPU): train there with `--data .pack/ferplus.npz`. Never commit the pack. For the
-    device tool (64 MiB beside the repository): `--splits train,valid --train-jpeg 90`."""
+    device tool (64 MiB beside the repository): `--splits train,valid --train-jpeg 85`
+    (scripts/gpu-prepare.sh)."""
 
     def go() -> None:
         from moodtune.datasets.packed import pack_ferplus

@@ -29,14 +29,14 @@ def is_pack(path: str | Path) -> bool:
     return str(path).endswith(".npz")
 
 
-def _encode(images: list[np.ndarray], codec: str) -> tuple[np.ndarray, np.ndarray]:
-    """Faces -> (all their encoded bytes, offsets ``(N + 1,)``); ``codec``: ``png`` or ``jpeg:Q``."""
+def _encode(images: list[np.ndarray], jpeg_quality: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Faces -> (all their encoded bytes, offsets ``(N + 1,)``): JPEG at ``jpeg_quality``, else PNG."""
     import cv2
 
-    if codec == "png":
+    if jpeg_quality is None:
         ext, params = ".png", [cv2.IMWRITE_PNG_COMPRESSION, 9]
     else:
-        ext, params = ".jpg", [cv2.IMWRITE_JPEG_QUALITY, int(codec.split(":", 1)[1])]
+        ext, params = ".jpg", [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
     blobs = [cv2.imencode(ext, image, params)[1].ravel() for image in images]
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)  # (int64: a pack may pass 2 GB)
     offsets[1:] = np.cumsum([len(b) for b in blobs])
@@ -84,11 +84,10 @@ def pack_ferplus(
     for split in splits:
         folder = split_folder(root, split)
         names, votes = read_votes(folder / "label.csv")
-        codec = f"jpeg:{train_jpeg_quality}" if split == "train" and train_jpeg_quality else "png"
         arrays[f"{split}_names"] = np.asarray(names, dtype=np.bytes_)  # a quarter of str's bytes
         arrays[f"{split}_votes"] = votes.astype(np.uint8)
         arrays[f"{split}_encoded"], arrays[f"{split}_offsets"] = _encode(
-            [read_gray(folder / n, 48) for n in names], codec
+            [read_gray(folder / n, 48) for n in names], train_jpeg_quality if split == "train" else None
         )
         usage = USAGE_BY_SPLIT[split]
         arrays[f"{split}_fer2013"] = np.asarray([fer_labels.get((usage, n), -1) for n in names], np.int8)
@@ -120,7 +119,7 @@ def _load(path: Path, split: Split) -> dict[str, np.ndarray]:
 
 
 def _name(n: object) -> str:
-    return n.decode() if isinstance(n, bytes) else str(n)  # bytes since packs store names so
+    return n.decode() if isinstance(n, bytes) else str(n)  # names are stored as bytes (older packs: str)
 
 
 def open_packed_ferplus(path: str | Path, split: Split) -> FaceDataset:

@@ -63,25 +63,31 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
     return build_model(cfg.arch, num_classes=len(EMOTIONS), **cfg.arch_kwargs)
 
 
-def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, TrainConfig]:
-    """A trained model (eval mode, on the CPU) and its run's configuration."""
+def trained_weights(run_dir: Path, which: str = "best") -> dict[str, torch.Tensor]:
+    """The weights a run saved in ``which.pt`` (on the CPU)."""
     ckpt_path = run_dir / f"{which}.pt"
     if not ckpt_path.is_file():
         raise ConfigError(f"no checkpoint {ckpt_path}: train first (moodtune train) or pass a run folder")
+    weights: dict[str, torch.Tensor] = torch.load(ckpt_path, map_location="cpu", weights_only=False)["model"]
+    return weights
+
+
+def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, TrainConfig]:
+    """A trained model (eval mode, on the CPU) and its run's configuration."""
+    weights = trained_weights(run_dir, which)
     cfg = load_config(run_dir / "config.yaml")
     # The checkpoint holds every weight: skip loading ImageNet weights for transfer models.
     model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    model.load_state_dict(ckpt["model"])
+    model.load_state_dict(weights)
     model.eval()
     return model, cfg
 
 
 def start_from(model: torch.nn.Module, run_dir: Path) -> None:
     """Load a trained run's best weights into ``model`` (fine-tuning), refusing another shape."""
-    ckpt = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+    weights = trained_weights(run_dir)
     try:
-        model.load_state_dict(ckpt["model"])
+        model.load_state_dict(weights)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[:3]
         raise ConfigError(
