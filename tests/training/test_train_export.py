@@ -4,6 +4,8 @@ reads back."""
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -92,9 +94,59 @@ def test_export_records_measured_metrics(trained, ferplus_tree: Path, tmp_path: 
     out = tmp_path / "emotion.onnx"
     meta = export_run(trained.run_dir, out, data=str(ferplus_tree)).meta
     test = meta.metrics["ferplus_test"]
+    assert meta.metrics["export_checks"]["adjustment"]["chosen_on"] == "ferplus:valid, smallest mood recall"
     assert test["n"] == 32 - 32 // 5
     assert 0.0 <= test["accuracy"] <= 1.0
     assert set(test["mood_recall"]) == {"negative", "neutral", "positive"}
+
+
+def _write_fer2013_labels(tree: Path) -> None:
+    """The tiny tree's images with FER2013 words for their pattern classes (neutral, happiness,
+    sadness), one usage per split folder."""
+    word = {0: "neutral", 1: "happy", 3: "sad"}
+    rows = ["image,usage,fer2013_label"]
+    for folder, usage in (
+        ("FER2013Train", "Training"),
+        ("FER2013Valid", "PublicTest"),
+        ("FER2013Test", "PrivateTest"),
+    ):
+        n = len((tree / folder / "label.csv").read_text().splitlines())
+        rows += [f"fer{i:07d}.png,{usage},{word[(0, 1, 3)[i % 3]]}" for i in range(n)]
+    (tree / "fer2013_labels.csv").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.slow
+def test_a_fer2013_run_is_adjusted_on_its_own_valid_split(ferplus_tree: Path, tmp_path: Path) -> None:
+    """A run on the FER2013 labels gets its temperature and bias chosen on FER2013 PublicTest by
+    accuracy (not on FER+ Valid by mood recall): the exported model reads its own Valid split at
+    least as well as the unadjusted network (the grid holds "no adjustment")."""
+    from moodtune.datasets import open_fer2013
+    from moodtune.emotions import EMOTIONS
+    from moodtune.evaluation.run import evaluate_classifier
+    from moodtune.vision.model_meta import meta_path_for
+
+    _write_fer2013_labels(ferplus_tree)
+    cfg = _cfg(ferplus_tree, tmp_path / "runs", epochs=2)
+    cfg.labels, cfg.targets = "fer2013", "majority"
+    run = fit(cfg, quiet=True)
+    result = export_run(run.run_dir, tmp_path / "m" / "emotion.onnx")
+    chosen = result.checks["adjustment"]
+    assert chosen["chosen_on"] == "fer2013:valid, accuracy"
+    valid = open_fer2013(ferplus_tree, "valid")
+    adjusted = EmotionClassifier(result.model_path)
+    # Contempt is not a FER2013 label: it gets no bias, so it cannot take over the moods.
+    assert result.meta.logit_bias[EMOTIONS.index("contempt")] == 0.0
+    faces = next(valid.iter_batches(len(valid), 48, valid.labelled))[0]
+    assert EMOTIONS.index("contempt") not in adjusted.predict_proba(faces).argmax(axis=1)
+    assert evaluate_classifier(adjusted, valid)["accuracy"] == pytest.approx(
+        chosen["valid_accuracy"], abs=1e-4
+    )
+    # The same network without the adjustment: a copy whose metadata has none.
+    bare = tmp_path / "bare" / "emotion.onnx"
+    bare.parent.mkdir()
+    shutil.copy(result.model_path, bare)
+    replace(result.meta, temperature=1.0, logit_bias=()).save(meta_path_for(bare))
+    assert chosen["valid_accuracy"] >= evaluate_classifier(EmotionClassifier(bare), valid)["accuracy"] - 1e-9
 
 
 @pytest.mark.slow

@@ -23,13 +23,13 @@ import numpy as np
 import torch
 
 from moodtune import __version__
-from moodtune.datasets import open_fer2013, open_ferplus
+from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
 from moodtune.evaluation.run import evaluate_classifier
 from moodtune.training.config import TrainConfig
-from moodtune.training.data import class_weights
+from moodtune.training.data import class_weights, open_split, training_set
 from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
@@ -54,8 +54,8 @@ class ExportResult:
     checks: dict[str, Any]
 
 
-def _valid_accuracy(clf: EmotionClassifier, data: str) -> float:
-    return float(evaluate_classifier(clf, open_ferplus(data, "valid"))["accuracy"])
+def _valid_accuracy(clf: EmotionClassifier, valid: FaceDataset) -> float:
+    return float(evaluate_classifier(clf, valid)["accuracy"])
 
 
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -69,22 +69,29 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def choose_adjustment(
-    model_path: Path, data: str, class_balance: str
-) -> tuple[float, tuple[float, ...], dict[str, Any]]:
-    """Pick the post-hoc temperature and logit bias on FER+ Valid (never on Test).
+def choose_adjustment(model_path: Path, cfg: TrainConfig) -> tuple[float, tuple[float, ...], dict[str, Any]]:
+    """Pick the post-hoc temperature and logit bias on the run's own Valid split (never on Test):
+    FER+ Valid for a FER+ run, FER2013 PublicTest for a run on the FER2013 labels.
 
     The class-balanced loss shifts the model's prior toward rare emotions; summed into moods, that
-    inflates "negative" at the cost of "neutral". The bias ``-tau * log(w)`` (``w`` the training
-    class weights) undoes a share ``tau`` of that shift. Grid: tau 0..1 by 0.05, temperature
-    0.6..1.4 by 0.1. Chosen: the largest smallest per-mood recall on Valid; among settings within
-    0.5 points of it, the lowest expected calibration error."""
+    inflates "negative" at the cost of "neutral". The bias ``-tau * log(w)`` (``w`` the run's
+    training class weights; 0 for a class it never trained on) undoes a share ``tau`` of that
+    shift. Grid: tau 0..1 by 0.05, temperature 0.6..1.4 by 0.1. Chosen for a FER+ run (what the
+    service reads as moods): the largest smallest per-mood recall on Valid, then among settings
+    within 0.5 points of it the lowest expected calibration error. For a FER2013-labels run (the
+    7-class benchmark row, never shipped): the highest Valid accuracy, then the lowest calibration
+    error."""
     clf = EmotionClassifier(model_path)
-    valid = open_ferplus(data, "valid")
+    valid = open_split(cfg, "valid")
     raw = predict_dataset(clf.predict_proba, valid, clf.meta.input_size)
     labels = valid.labels[valid.labelled]
-    log_w = np.log(np.clip(class_weights(open_ferplus(data, "train").targets, class_balance), 1e-12, None))
-    taus = np.round(np.arange(0, 1.0001, 0.05), 2) if class_balance != "none" else np.array([0.0])
+    train = training_set(cfg, open_split(cfg, "train"), np.random.default_rng(cfg.seed))
+    weights = class_weights(train.targets, cfg.class_balance)
+    # A class the run never trained on (weight 0, e.g. contempt under the FER2013 labels) keeps
+    # bias 0: the network already gives it next to nothing, and -log(0) would make it win.
+    log_w = np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), 0.0)
+    by_moods = cfg.labels == "ferplus"
+    taus = np.round(np.arange(0, 1.0001, 0.05), 2) if cfg.class_balance != "none" else np.array([0.0])
     rows = []
     for tau in taus:
         bias = (-tau * log_w).astype(np.float32)
@@ -97,17 +104,17 @@ def choose_adjustment(
                 clf.meta.labels,
                 clf.meta.mood_groups,
             )
-            min_recall = min(rep["mood"]["per_class_recall"].values())
-            rows.append((min_recall, rep["ece"], float(tau), float(temperature), rep))
-    best_recall = max(r[0] for r in rows)
-    min_recall, ece, tau, temperature, rep = min(
-        (r for r in rows if r[0] >= best_recall - 0.005), key=lambda r: r[1]
-    )
+            score = min(rep["mood"]["per_class_recall"].values()) if by_moods else rep["accuracy"]
+            rows.append((score, rep["ece"], float(tau), float(temperature), rep))
+    best = max(r[0] for r in rows)
+    tolerance = 0.005 if by_moods else 0.0
+    _, ece, tau, temperature, rep = min((r for r in rows if r[0] >= best - tolerance), key=lambda r: r[1])
     bias = tuple(round(float(b), 6) for b in -tau * log_w)
     report = {
+        "chosen_on": f"{valid.name}, " + ("smallest mood recall" if by_moods else "accuracy"),
         "tau": tau,
         "temperature": temperature,
-        "valid_min_mood_recall": round(min_recall, 4),
+        "valid_min_mood_recall": round(min(rep["mood"]["per_class_recall"].values()), 4),
         "valid_ece": round(ece, 4),
         "valid_accuracy": round(rep["accuracy"], 4),
         "valid_mood_accuracy": round(rep["mood"]["accuracy"], 4),
@@ -185,6 +192,7 @@ def export_run(
 
     model, cfg = load_trained(run_dir)
     data = data or cfg.data
+    cfg = replace(cfg, data=data)
     size = cfg.input_size
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = _WithSoftmax(model).eval()
@@ -248,8 +256,9 @@ def export_run(
     if quantized:
         quantize(float_path, out_path, data)
         shutil.copy(meta_path_for(float_path), meta_path_for(out_path))
-        float_acc = _valid_accuracy(clf, data)
-        quant_acc = _valid_accuracy(EmotionClassifier(out_path), data)
+        valid = open_split(cfg, "valid")
+        float_acc = _valid_accuracy(clf, valid)
+        quant_acc = _valid_accuracy(EmotionClassifier(out_path), valid)
         checks.update({"valid_accuracy_float": float_acc, "valid_accuracy_int8": quant_acc})
         if float_acc - quant_acc > QUANT_MAX_DROP:
             raise ModelError(
@@ -259,7 +268,7 @@ def export_run(
         meta = replace(meta, metrics={**meta.metrics, "quantized": "int8 static QDQ"})
         float_path.unlink()
         meta_path_for(float_path).unlink()
-    temperature, bias, chosen = choose_adjustment(out_path, data, cfg.class_balance)
+    temperature, bias, chosen = choose_adjustment(out_path, cfg)
     meta = replace(meta, temperature=temperature, logit_bias=bias)
     meta.save(meta_path_for(out_path))
     checks["adjustment"] = chosen
