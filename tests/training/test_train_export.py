@@ -132,6 +132,7 @@ def test_a_fer2013_run_is_adjusted_on_its_own_valid_split(ferplus_tree: Path, tm
     result = export_run(run.run_dir, tmp_path / "m" / "emotion.onnx")
     chosen = result.checks["adjustment"]
     assert chosen["chosen_on"] == "fer2013:valid, accuracy"
+    assert "selected on FER2013 PublicTest" in result.meta.training_data
     valid = open_fer2013(ferplus_tree, "valid")
     adjusted = EmotionClassifier(result.model_path)
     # Contempt is not a FER2013 label: it gets no bias, so it cannot take over the moods.

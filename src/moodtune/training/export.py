@@ -89,7 +89,7 @@ def choose_adjustment(model_path: Path, cfg: TrainConfig) -> tuple[float, tuple[
     weights = class_weights(train.targets, cfg.class_balance)
     # A class the run never trained on (weight 0, e.g. contempt under the FER2013 labels) keeps
     # bias 0: the network already gives it next to nothing, and -log(0) would make it win.
-    log_w = np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), 0.0)
+    log_w = np.log(np.where(weights > 0, weights, 1.0))
     by_moods = cfg.labels == "ferplus"
     taus = np.round(np.arange(0, 1.0001, 0.05), 2) if cfg.class_balance != "none" else np.array([0.0])
     rows = []
@@ -171,7 +171,8 @@ def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 5
 def training_description(cfg: TrainConfig) -> str:
     """What the model learnt from, for its metadata: the data, and the runs it started from or
     was distilled from (named by their run folders)."""
-    text = f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on FER+ Valid"
+    selected_on = "FER2013 PublicTest" if cfg.labels == "fer2013" else "FER+ Valid"  # open_split's "valid"
+    text = f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on {selected_on}"
     if cfg.init_from:
         text += f"; fine-tuned from run {Path(cfg.init_from).name}"
     if cfg.teachers:
@@ -191,8 +192,7 @@ def export_run(
     import onnx
 
     model, cfg = load_trained(run_dir)
-    data = data or cfg.data
-    cfg = replace(cfg, data=data)
+    cfg = replace(cfg, data=data or cfg.data)  # the data the checks below read
     size = cfg.input_size
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = _WithSoftmax(model).eval()
@@ -238,7 +238,7 @@ def export_run(
     meta.save(meta_path_for(float_path))
 
     # Parity on 100 test faces: torch vs onnxruntime on identical inputs.
-    test = open_ferplus(data, "test")
+    test = open_ferplus(cfg.data, "test")
     n_parity = min(100, len(test.labelled))
     images = next(test.iter_batches(n_parity, size, test.labelled[:n_parity]))[0]
     torch_out = make_predict(wrapped.net, replace(cfg, channels_last=False))(images)
@@ -254,7 +254,7 @@ def export_run(
     }
 
     if quantized:
-        quantize(float_path, out_path, data)
+        quantize(float_path, out_path, cfg.data)
         shutil.copy(meta_path_for(float_path), meta_path_for(out_path))
         valid = open_split(cfg, "valid")
         float_acc = _valid_accuracy(clf, valid)
@@ -272,7 +272,7 @@ def export_run(
     meta = replace(meta, temperature=temperature, logit_bias=bias)
     meta.save(meta_path_for(out_path))
     checks["adjustment"] = chosen
-    measured = measured_metrics(out_path, data)
+    measured = measured_metrics(out_path, cfg.data)
     meta = replace(meta, metrics={**meta.metrics, **measured, "export_checks": checks})
     meta.save(meta_path_for(out_path))
     return ExportResult(model_path=out_path, meta=meta, checks=checks)
