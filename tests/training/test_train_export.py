@@ -95,6 +95,7 @@ def test_export_records_measured_metrics(trained, ferplus_tree: Path, tmp_path: 
     meta = export_run(trained.run_dir, out, data=str(ferplus_tree)).meta
     test = meta.metrics["ferplus_test"]
     assert meta.metrics["export_checks"]["adjustment"]["chosen_on"] == "ferplus:valid, smallest mood recall"
+    assert "selected on FER+ Valid" in meta.training_data
     assert test["n"] == 32 - 32 // 5
     assert 0.0 <= test["accuracy"] <= 1.0
     assert set(test["mood_recall"]) == {"negative", "neutral", "positive"}

@@ -12,6 +12,8 @@ import numpy as np
 
 from moodtune.datasets import FaceDataset, open_fer2013, open_ferplus
 from moodtune.datasets.base import Split
+from moodtune.datasets.fer2013 import USAGE_BY_SPLIT
+from moodtune.datasets.ferplus import SPLIT_FOLDERS
 from moodtune.errors import ConfigError
 from moodtune.training.config import TrainConfig
 
@@ -27,6 +29,14 @@ def open_split(cfg: TrainConfig, split: Split) -> FaceDataset:
     if cfg.labels == "fer2013":
         return open_fer2013(cfg.data, split)
     return open_ferplus(cfg.data, split)
+
+
+def split_title(cfg: TrainConfig, split: Split) -> str:
+    """The name papers and model cards give the split ``open_split`` reads: "FER+ Valid", or
+    "FER2013 PublicTest" for a run on the FER2013 labels."""
+    if cfg.labels == "fer2013":
+        return f"FER2013 {USAGE_BY_SPLIT[split]}"
+    return f"FER+ {SPLIT_FOLDERS[split].removeprefix('FER2013')}"
 
 
 def training_set(cfg: TrainConfig, dataset: FaceDataset, rng: np.random.Generator) -> TrainSet:

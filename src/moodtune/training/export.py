@@ -29,7 +29,7 @@ from moodtune.errors import ModelError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
 from moodtune.evaluation.run import evaluate_classifier
 from moodtune.training.config import TrainConfig
-from moodtune.training.data import class_weights, open_split, training_set
+from moodtune.training.data import class_weights, open_split, split_title, training_set
 from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
@@ -171,8 +171,7 @@ def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 5
 def training_description(cfg: TrainConfig) -> str:
     """What the model learnt from, for its metadata: the data, and the runs it started from or
     was distilled from (named by their run folders)."""
-    selected_on = "FER2013 PublicTest" if cfg.labels == "fer2013" else "FER+ Valid"  # open_split's "valid"
-    text = f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on {selected_on}"
+    text = f"FER+ Train ({cfg.labels} labels, {cfg.targets} targets), selected on {split_title(cfg, 'valid')}"
     if cfg.init_from:
         text += f"; fine-tuned from run {Path(cfg.init_from).name}"
     if cfg.teachers:
