@@ -95,6 +95,8 @@ class FakeGoogle:
     _words: dict[str, set[str]] = field(default_factory=dict)
     _index: dict[str, list[str]] = field(default_factory=dict)
     _indexed: int = -1
+    _in_flight: int = 0
+    _idle: threading.Condition = field(default_factory=threading.Condition)
 
     # -- what tests use -----------------------------------------------------------------------------
 
@@ -115,6 +117,12 @@ class FakeGoogle:
         return self.base + "/revoke"
 
     def reset(self) -> None:
+        """A fresh fake for the next test, once the answers still being written are done: a request a
+        test gave up on (a short client timeout against ``delay_s``) is still charged when its sleep
+        ends, and must not land in the next test's quota."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=10):
+                raise AssertionError("the fake Google still answers an earlier test's request after 10 s")
         with self._lock:
             self.quota_limit, self.quota_used, self.api_disabled = 10_000, 0, False
             self.access_ttl, self.deny_consent, self.user, self.delay_s = 3599, False, "alice", 0.0
@@ -449,6 +457,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, verb: str) -> None:
         fake: FakeGoogle = self.server.fake
+        with fake._idle:
+            fake._in_flight += 1
+        try:
+            self._answer(verb, fake)
+        finally:
+            with fake._idle:
+                fake._in_flight -= 1
+                fake._idle.notify_all()
+
+    def _answer(self, verb: str, fake: FakeGoogle) -> None:
         if fake.delay_s:
             time.sleep(fake.delay_s)
         url = urlsplit(self.path)

@@ -207,3 +207,19 @@ def test_a_slow_server_times_out_quickly(google: FakeGoogle, store: Store) -> No
         pytest.raises(YouTubeUnavailable, match="Timeout"),
     ):
         c.search("slow")
+
+
+def test_a_request_given_up_on_is_charged_and_does_not_leak_into_the_next_test(
+    google: FakeGoogle, store: Store
+) -> None:
+    google.delay_s = 0.3
+    quota = Quota(10_000, store)
+    with (
+        YouTubeClient(API_KEY, quota=quota, base=google.api_base, timeout=0.05, retry=NO_RETRY) as c,
+        pytest.raises(YouTubeUnavailable, match="Timeout"),
+    ):
+        c.search("slow")
+    assert quota.spent() == 100  # it reached Google, which charges it when it answers
+    google.reset()  # what the fixture does before the next test: waits for that answer first
+    time.sleep(0.4)  # past the delay: nothing of this test is charged after the reset
+    assert google.quota_used == 0 and google.requests == []
