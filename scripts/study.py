@@ -44,9 +44,14 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "ferplus"))
     args = ap.parse_args()
     configs = sorted((ROOT / "configs" / "study").glob("*.yaml"))
+    unknown = sorted(set(args.rows) - {c.stem for c in configs})
+    if unknown:
+        ap.error(f"no study row named {unknown}; the rows are {[c.stem for c in configs]}")
     if args.rows:
         configs = [c for c in configs if c.stem in args.rows]
-    table = []
+    # Rows measured before stay in the table: running some ROWs re-measures those alone.
+    table_path = args.runs / "study.json"
+    rows = {r["row"]: r for r in json.loads(table_path.read_text())} if table_path.is_file() else {}
     for path in configs:
         cfg = load_config(path, {"data": args.data})
         run_dir = args.runs / path.stem
@@ -64,18 +69,17 @@ def main() -> None:
         # The best epoch's own Valid report (the PyTorch model, before any post-hoc adjustment),
         # so every row is read the same way.
         valid = json.loads((run_dir / "best_valid_report.json").read_text())
-        table.append(
-            {
-                "row": path.stem,
-                "valid_accuracy": valid["accuracy"],
-                "valid_mood_accuracy": valid["mood"]["accuracy"],
-                "valid_negative_recall": valid["mood"]["per_class_recall"]["negative"],
-                "parameters": metrics["parameters"],
-                "latency_ms": round(latency_ms(onnx_path), 3),
-                "train_wall_s": metrics["wall_seconds"],
-            }
-        )
-        (args.runs / "study.json").write_text(json.dumps(table, indent=2) + "\n")
+        rows[path.stem] = {
+            "row": path.stem,
+            "valid_accuracy": valid["accuracy"],
+            "valid_mood_accuracy": valid["mood"]["accuracy"],
+            "valid_negative_recall": valid["mood"]["per_class_recall"]["negative"],
+            "parameters": metrics["parameters"],
+            "latency_ms": round(latency_ms(onnx_path), 3),
+            "train_wall_s": metrics["wall_seconds"],
+        }
+        table_path.write_text(json.dumps([rows[name] for name in sorted(rows)], indent=2) + "\n")
+    table = [rows[name] for name in sorted(rows)]
     head = "| row | valid acc (8) | valid mood acc | negative recall | params | ms/face | train s |"
     print(head)
     print("|---|---|---|---|---|---|---|")
