@@ -2,7 +2,8 @@
 on the same test sets, and latency per face (batch 1, one thread, onnxruntime).
 
 Rows: FER+ Test (majority labels, 8 emotions, and the 3 moods) and FER2013 PrivateTest (original
-7 labels). Run from the repository root::
+7 labels); ours twice, as it reads by default and with ``--flip`` (each face averaged with its
+mirror image, ``MOODTUNE_FLIP_AVERAGE``). Run from the repository root::
 
     python benchmarks/model_bench.py --data ../shared/data/ferplus [--json] [--model PATH]
 
@@ -31,8 +32,8 @@ from peer_fer import FerPeer, evaluate_split, format_table
 class Ours:
     """Our shipped classifier with the peer's interface (48x48 crops in, 8 probabilities out)."""
 
-    def __init__(self, model: Path | None) -> None:
-        self.clf = EmotionClassifier(model, threads=1)
+    def __init__(self, model: Path | None, flip_average: bool = False) -> None:
+        self.clf = EmotionClassifier(model, threads=1, flip_average=flip_average)
         self.labels = self.clf.meta.labels
         self.mood_groups = self.clf.meta.mood_groups
 
@@ -63,15 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows: dict[str, Any] = {}
-    ours = Ours(args.model)
-    rows["moodtune"] = {
-        "model": f"{ours.clf.path.name} v{ours.clf.meta.version}",
-        "reports": [
-            evaluate_split(ours, f"ferplus:{args.data}"),
-            evaluate_split(ours, f"fer2013:{args.data}"),
-        ],
-        "latency": latency(ours.predict, args.calls),
-    }
+    for name, flip in (("moodtune", False), ("moodtune --flip", True)):
+        ours = Ours(args.model, flip_average=flip)
+        rows[name] = {
+            "model": f"{ours.clf.path.name} v{ours.clf.meta.version}"
+            + (", each face averaged with its mirror image" if flip else ""),
+            "reports": [
+                evaluate_split(ours, f"ferplus:{args.data}"),
+                evaluate_split(ours, f"fer2013:{args.data}"),
+            ],
+            "latency": latency(ours.predict, args.calls),
+        }
     try:
         peer = FerPeer()
     except RuntimeError as exc:

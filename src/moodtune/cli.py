@@ -178,6 +178,9 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     report: Annotated[Path | None, typer.Option(help="also write confusion matrices as PNG here")] = None,
     threads: Annotated[int, typer.Option(help="onnxruntime threads")] = 1,
+    flip: Annotated[
+        bool, typer.Option("--flip", help="average each face with its mirror image (twice the model time)")
+    ] = False,
 ) -> None:
     """Evaluate an emotion model on a labelled face data set; with several --model, the mean of
     their probabilities (an ensemble, e.g. to judge a teacher before distilling it)."""
@@ -185,12 +188,15 @@ def evaluate(
     def go() -> None:
         from moodtune.evaluation.run import evaluate_model
 
-        result = evaluate_model(dataset, split=split, model_path=model, threads=threads, report_dir=report)
+        result = evaluate_model(
+            dataset, split=split, model_path=model, threads=threads, report_dir=report, flip_average=flip
+        )
         if as_json:
             sys.stdout.write(json.dumps(result) + "\n")
             return
         level = "moods" if result["level"] == "mood" else "emotions"
-        out.print(f"{result['dataset']} with {result['model']['path']} (v{result['model']['version']})")
+        how = f"v{result['model']['version']}" + (", flip averaged" if flip else "")
+        out.print(f"{result['dataset']} with {result['model']['path']} ({how})")
         if result["level"] == "emotion":
             out.print(_format_report(result, f"{len(result['per_class_recall'])} {level}"))
         out.print(_format_report(result["mood"], "3 moods"))
@@ -250,6 +256,9 @@ def analyze(
     ] = None,
     model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one)")] = None,
     threads: Annotated[int, typer.Option(help="threads for detection and the model")] = 1,
+    flip: Annotated[
+        bool, typer.Option("--flip", help="average each face with its mirror image (twice the model time)")
+    ] = False,
 ) -> None:
     """Find faces and read their emotion, mood, valence and arousal.
 
@@ -259,7 +268,7 @@ def analyze(
     from moodtune.vision.engine import Analyzer
     from moodtune.vision.image_io import load_image
 
-    engine = _run(lambda: Analyzer(detector=detector, model_path=model, threads=threads))
+    engine = _run(lambda: Analyzer(detector=detector, model_path=model, threads=threads, flip_average=flip))
     files = _expand(paths)
     if not files:
         err.print("[red]error[/red] (usage_error): no images found in the given paths")

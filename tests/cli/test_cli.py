@@ -32,6 +32,25 @@ def test_evaluate_json_on_a_folder(tmp_path: Path) -> None:
     assert set(result["mood"]["per_class_recall"]) == {"negative", "neutral", "positive"}
 
 
+def test_evaluate_flip_reads_a_data_set_and_its_mirror_image_alike(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    for cls in ("happy", "sad", "neutral"):
+        for i in range(3):
+            image = pattern_image(i, rng)
+            write_png(tmp_path / "as-shot" / cls / f"{i}.png", image)
+            write_png(tmp_path / "mirrored" / cls / f"{i}.png", np.ascontiguousarray(image[:, ::-1]))
+    results = []
+    for folder in ("as-shot", "mirrored"):
+        proc = run("evaluate", f"folder:{tmp_path / folder}", "--flip", "--json")
+        assert proc.returncode == 0, proc.stderr
+        results.append(json.loads(proc.stdout))
+    assert results[0]["model"]["flip_average"] is True
+    assert results[0]["confusion_matrix"] == results[1]["confusion_matrix"]
+    assert results[0]["ece"] == results[1]["ece"]
+    text = run("evaluate", f"folder:{tmp_path / 'as-shot'}", "--flip").stdout
+    assert "flip averaged" in text
+
+
 def test_evaluate_report_writes_pngs(ferplus_tree: Path, tmp_path: Path) -> None:
     proc = run("evaluate", f"ferplus:{ferplus_tree}", "--split", "valid", "--report", str(tmp_path / "rep"))
     assert proc.returncode == 0, proc.stderr

@@ -39,6 +39,15 @@ def test_smiling_astronaut_reads_positive(clf: EmotionClassifier) -> None:
     assert set(d) == {"emotion", "probabilities", "mood", "mood_probabilities"}
 
 
+def test_flip_average_reads_a_face_and_its_mirror_image_the_same(clf: EmotionClassifier) -> None:
+    faces = np.stack([crop for _, crop in sample_faces()])
+    mirrored = np.ascontiguousarray(faces[:, :, ::-1])
+    flip = EmotionClassifier(flip_average=True)
+    assert not np.allclose(clf.predict_proba(faces), clf.predict_proba(mirrored), atol=1e-4)
+    np.testing.assert_allclose(flip.predict_proba(faces), flip.predict_proba(mirrored), atol=1e-6)
+    assert [r.emotion for r in flip.read(faces)] == [r.emotion for r in clf.read(faces)]
+
+
 @pytest.mark.parametrize(
     "crops",
     [

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from moodtune.emotions import EMOTIONS
+from moodtune.settings import Settings
+from moodtune.web.app import create_app
 from moodtune.web.listener import COOKIE
 from tests.web.conftest import png_bytes
 
@@ -86,6 +90,18 @@ def test_every_error_has_one_shape(
 
 
 # --- analyze ----------------------------------------------------------------------------------
+def test_with_flip_average_set_a_mirrored_photo_reads_the_same(tmp_path: Path, smiling_crop: bytes) -> None:
+    settings = Settings(data_dir=tmp_path, analyze_threads=1, rate_limit=0, secret_key="k", flip_average=True)
+    mirrored = png_bytes(cv2.flip(cv2.imdecode(np.frombuffer(smiling_crop, np.uint8), cv2.IMREAD_COLOR), 1))
+    with TestClient(create_app(settings)) as web:
+        faces = [
+            web.post("/api/v1/analyze?assume_face=true", content=body).json()["faces"][0]
+            for body in (smiling_crop, mirrored)
+        ]
+    assert faces[0]["probabilities"] == pytest.approx(faces[1]["probabilities"], abs=1e-5)
+    assert faces[0]["mood"] == faces[1]["mood"] == "positive"
+
+
 def test_analyze_a_raw_body_reads_a_smile_as_positive(client: TestClient, smiling_crop: bytes) -> None:
     r = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop)
     assert r.status_code == 200, r.text

@@ -43,12 +43,14 @@ def evaluate_model(
     model_path: Path | Sequence[Path] | None = None,
     threads: int = 1,
     report_dir: Path | None = None,
+    flip_average: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate the shipped model, the model at ``model_path``, or (several paths) their ensemble."""
+    """Evaluate the shipped model, the model at ``model_path``, or (several paths) their ensemble;
+    ``flip_average`` as ``EmotionClassifier`` reads it."""
     paths: list[Path | None] = (
         [model_path] if model_path is None or isinstance(model_path, Path) else [*model_path] or [None]
     )
-    classifiers = [EmotionClassifier(p, threads=threads) for p in paths]
+    classifiers = [EmotionClassifier(p, threads=threads, flip_average=flip_average) for p in paths]
     dataset = open_dataset(spec, split)  # type: ignore[arg-type]
     result = evaluate_ensemble(classifiers, dataset)
     described = [{"path": str(c.path), "version": c.meta.version} for c in classifiers]
@@ -61,6 +63,7 @@ def evaluate_model(
             "ensemble": described,
         }
     )
+    model["flip_average"] = flip_average
     result = {"dataset": dataset.name, "model": model, **result}
     if report_dir is not None:
         from moodtune.evaluation.report import write_confusion_pngs

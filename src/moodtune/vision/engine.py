@@ -92,12 +92,13 @@ class Analyzer:
         detect_max_side: int = 1280,
         max_faces: int = 32,
         thresholds: QualityThresholds | None = None,
+        flip_average: bool = False,
     ) -> None:
         cv2.setNumThreads(threads)
         self.detector = (
             create_detector(detector, min_face=min_face) if isinstance(detector, str) else detector
         )
-        self.classifier = EmotionClassifier(model_path, threads=threads)
+        self.classifier = EmotionClassifier(model_path, threads=threads, flip_average=flip_average)
         self.meta = self.classifier.meta
         self.detect_max_side = detect_max_side
         self.max_faces = max_faces

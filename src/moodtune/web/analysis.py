@@ -35,8 +35,10 @@ class Worker:
     camera: FaceDetector
 
     @classmethod
-    def build(cls, detector: str = "auto", model_path: str | Path | None = None) -> Worker:
-        analyzer = Analyzer(detector=detector, model_path=model_path, threads=1)
+    def build(
+        cls, detector: str = "auto", model_path: str | Path | None = None, flip_average: bool = False
+    ) -> Worker:
+        analyzer = Analyzer(detector=detector, model_path=model_path, threads=1, flip_average=flip_average)
         return cls(analyzer, create_detector("blazeface"))
 
 

@@ -76,7 +76,7 @@ class Services:
             for video in youtube_ids(song):
                 self.songs_by_video.setdefault(video, song)
         self.analysis = AnalysisPool(
-            lambda: Worker.build(settings.detector, settings.model),
+            lambda: Worker.build(settings.detector, settings.model, settings.flip_average),
             settings.threads,
             settings.analyze_queue,
         )
