@@ -33,7 +33,7 @@ train() {
 }
 train --config configs/teacher-effnet112.yaml --set "arch_kwargs.weights=$WEIGHTS" \
     --set "time_budget_s=${TEACHER_S:-300}"
-train --config configs/cnn48-student.yaml --set "teachers=[$RUNS/teacher-effnet112,training-runs/cnn48-distilled]" \
+train --config configs/cnn48-student.yaml --set "teachers=[$RUNS/teacher-effnet112,training-runs/cnn48-student-cpu]" \
     --set "time_budget_s=${STUDENT_S:-150}"
 for run in teacher-effnet112 cnn48-student; do
     mkdir -p "$OUT/$run"
