@@ -38,6 +38,7 @@ def test_health_names_the_model_the_catalog_and_the_database(client: TestClient,
     assert body["status"] == "ok"
     assert body["catalog_songs"] > 10_000
     assert body["database"] == app.state.services.store.dialect
+    assert body["analysis"]["flip_average"] is False  # one pass a face unless MOODTUNE_FLIP_AVERAGE
 
 
 def test_openapi_docs_list_every_route_and_work_offline(client: TestClient) -> None:
@@ -94,6 +95,7 @@ def test_with_flip_average_set_a_mirrored_photo_reads_the_same(tmp_path: Path, s
     settings = Settings(data_dir=tmp_path, analyze_threads=1, rate_limit=0, secret_key="k", flip_average=True)
     mirrored = png_bytes(cv2.flip(cv2.imdecode(np.frombuffer(smiling_crop, np.uint8), cv2.IMREAD_COLOR), 1))
     with TestClient(create_app(settings)) as web:
+        assert web.get("/healthz").json()["analysis"]["flip_average"] is True
         faces = [
             web.post("/api/v1/analyze?assume_face=true", content=body).json()["faces"][0]
             for body in (smiling_crop, mirrored)

@@ -94,7 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "model": services.model_version,
             "catalog_songs": len(services.catalog),
             "database": services.store.dialect,
-            "analysis": {"threads": services.analysis.threads, "capacity": services.analysis.capacity},
+            "analysis": {
+                "threads": services.analysis.threads,
+                "capacity": services.analysis.capacity,
+                "flip_average": services.settings.flip_average,
+            },
         }
 
     @app.get("/metrics", include_in_schema=False)
