@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One call of the device tool: train the GPU teacher (configs/teacher-effnet112.yaml), distil the
-# shipped network from it and the shipped model (configs/cnn48-student.yaml), and send both runs
-# back through $OUT (7 files: each run's best.pt, config.yaml, metrics.json, and train.log).
+# shipped network from it and training-runs/cnn48-distilled (configs/cnn48-student.yaml), and send
+# both runs back through $OUT (7 files: each run's best.pt, config.yaml, metrics.json, and train.log).
 # Prepare here first: scripts/gpu-prepare.sh. Then, with the device tool:
 #   run(command="bash scripts/gpu-train.sh", carry=[".pack/ferplus-gpu.npz",
 #       ".pack/effnet-lite0-fp16.pth"], timeout_s=600)
@@ -33,7 +33,7 @@ train() {
 }
 train --config configs/teacher-effnet112.yaml --set "arch_kwargs.weights=$WEIGHTS" \
     --set "time_budget_s=${TEACHER_S:-300}"
-train --config configs/cnn48-student.yaml --set "teachers=[$RUNS/teacher-effnet112,training-runs/cnn48-student-cpu]" \
+train --config configs/cnn48-student.yaml --set "teachers=[$RUNS/teacher-effnet112,training-runs/cnn48-distilled]" \
     --set "time_budget_s=${STUDENT_S:-150}"
 for run in teacher-effnet112 cnn48-student; do
     mkdir -p "$OUT/$run"

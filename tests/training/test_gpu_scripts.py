@@ -100,7 +100,7 @@ def test_the_device_run_trains_teacher_and_student_and_sends_them_back(
     from moodtune.training.config import load_config
 
     student = load_config(out / "cnn48-student" / "config.yaml")
-    teachers = [str(tmp_path / "runs" / "teacher-effnet112"), "training-runs/cnn48-student-cpu"]
+    teachers = [str(tmp_path / "runs" / "teacher-effnet112"), "training-runs/cnn48-distilled"]
     assert student.teachers == teachers
     assert student.distill_alpha > 0
 
