@@ -128,6 +128,23 @@ def export(
 
 
 @app.command()
+def average(
+    run: Annotated[Path, typer.Argument(help="run folder holding best.pt, last.pt and config.yaml")],
+    out_dir: Annotated[Path, typer.Option("--out", help="the new run folder (its name names the model)")],
+) -> None:
+    """Average a run's best.pt and last.pt weights into a new run folder, to export like any run."""
+
+    def go() -> None:
+        _require_train_extra()
+        from moodtune.training.average import average_run
+
+        done = average_run(run, out_dir)
+        out.print(f"wrote {out_dir / 'best.pt'}: the mean of {done['run']} epochs {done['epochs']}")
+
+    _run(go)
+
+
+@app.command()
 def pack(
     data: Annotated[Path, typer.Argument(help="FER+ folder in Microsoft's layout")],
     out_path: Annotated[Path, typer.Option("--out", help="the .npz to write")] = Path(".pack/ferplus.npz"),

@@ -75,3 +75,10 @@ def test_demo_reads_the_sample_faces() -> None:
     proc = run("demo")
     assert proc.returncode == 0, proc.stderr
     assert "astronaut" in proc.stdout and "positive" in proc.stdout
+
+
+def test_average_names_a_missing_run_and_writes_nothing(tmp_path: Path) -> None:
+    proc = run("average", str(tmp_path / "missing"), "--out", str(tmp_path / "avg"))
+    assert proc.returncode != 0
+    assert "not found" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "avg").exists()

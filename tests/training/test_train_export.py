@@ -262,3 +262,39 @@ def test_a_weight_average_is_what_validates_and_ships(ferplus_tree: Path, tmp_pa
     fit(cfg, run_dir=split_dir, quiet=True, stop_after=1)
     resumed = resume_run(split_dir, quiet=True)
     assert [h["valid_loss"] for h in resumed.history] == [h["valid_loss"] for h in whole.history]
+
+
+def test_averaging_a_run_gives_the_mean_of_its_checkpoints_and_exports(
+    trained, ferplus_tree: Path, tmp_path: Path
+) -> None:
+    """`moodtune average RUN --out DIR`: DIR/best.pt is the element-wise mean of the run's best.pt
+    and last.pt, named after DIR, and exports as any run does."""
+    from moodtune.training.average import average_run
+    from moodtune.training.loop import trained_weights
+
+    out = tmp_path / "runs" / "smoke-avg"
+    done = average_run(trained.run_dir, out)
+    best, last = trained_weights(trained.run_dir), trained_weights(trained.run_dir, "last")
+    avg = trained_weights(out)
+    key = next(k for k, v in best.items() if v.is_floating_point() and not torch.equal(v, last[k]))
+    torch.testing.assert_close(avg[key], (best[key] + last[key]) / 2)
+    assert done["checkpoints"] == ["best", "last"] and done["epochs"][1] == 4
+    assert load_config(out / "config.yaml").name == "smoke-avg"
+    assert json.loads((out / "metrics.json").read_text())["averaged_from"]["run"] == trained.run_dir.name
+    meta = export_run(out, tmp_path / "avg" / "emotion.onnx", data=str(ferplus_tree)).meta
+    assert meta.version.endswith("+smoke-avg")
+
+
+def test_averaging_refuses_what_it_cannot_average(trained, tmp_path: Path) -> None:
+    from moodtune.errors import ConfigError
+    from moodtune.training.average import average_run, average_weights
+
+    with pytest.raises(ConfigError, match="new folder"):
+        average_run(trained.run_dir, trained.run_dir)
+    (tmp_path / "copy").mkdir()
+    for name in ("config.yaml", "best.pt"):
+        shutil.copy(trained.run_dir / name, tmp_path / "copy" / name)
+    with pytest.raises(ConfigError, match="no checkpoint .*last.pt"):
+        average_run(tmp_path / "copy", tmp_path / "out")
+    with pytest.raises(ConfigError, match="different networks"):
+        average_weights([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}])

@@ -1,0 +1,69 @@
+"""Weight averaging of one run's checkpoints (Izmailov et al. 2018, "Averaging Weights Leads to
+Wider Optima"): the mean of ``best.pt`` (the epoch chosen on Valid) and ``last.pt`` (the end of
+the schedule) often reads better than either, at no cost when serving - it is one network.
+
+``average_run`` writes a new run folder that ``moodtune export`` takes like any other: ``best.pt``
+(the averaged weights), ``config.yaml`` (the run's, renamed) and ``metrics.json`` (the run's
+history, plus what was averaged). Batch-norm running statistics are averaged like the weights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from moodtune.errors import ConfigError
+from moodtune.training.config import load_config
+from moodtune.training.loop import trained_weights
+
+
+def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of state dicts of one network. Integer buffers (batch-norm's
+    ``num_batches_tracked``) are taken from the first: they count, they do not average."""
+    if len(states) < 2:
+        raise ConfigError("averaging needs at least two checkpoints")
+    first = states[0]
+    for other in states[1:]:
+        if other.keys() != first.keys() or any(other[k].shape != v.shape for k, v in first.items()):
+            raise ConfigError("the checkpoints hold different networks: only one run's checkpoints average")
+    out: dict[str, torch.Tensor] = {}
+    for key, value in first.items():
+        if value.is_floating_point():
+            out[key] = (torch.stack([s[key].float() for s in states]).mean(0)).to(value.dtype)
+        else:
+            out[key] = value.clone()
+    return out
+
+
+def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = ("best", "last")) -> dict[str, Any]:
+    """Average the run's ``which`` checkpoints into a new run folder ``out_dir`` (named after it)."""
+    cfg = load_config(run_dir / "config.yaml")
+    if cfg.ema_decay > 0:
+        raise ConfigError(
+            f"{run_dir} trained with ema_decay {cfg.ema_decay}: its best.pt holds averaged weights "
+            "already and last.pt the raw ones; averaging them is not supported"
+        )
+    if out_dir.resolve() == run_dir.resolve():
+        raise ConfigError("write the averaged run to a new folder (--out), not over the run it comes from")
+    states = [trained_weights(run_dir, w) for w in which]
+    epochs = [
+        int(torch.load(run_dir / f"{w}.pt", map_location="cpu", weights_only=False).get("epoch", 0))
+        for w in which
+    ]
+    averaged = average_weights(states)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    new_cfg = replace(cfg, name=out_dir.name)
+    new_cfg.save(out_dir / "config.yaml")
+    torch.save({"model": averaged, "epoch": max(epochs), "config": new_cfg.to_dict()}, out_dir / "best.pt")
+    metrics_file = run_dir / "metrics.json"
+    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    averaged_from = {"run": run_dir.name, "checkpoints": list(which), "epochs": epochs}
+    metrics = {**metrics, "config": new_cfg.to_dict(), "averaged_from": averaged_from}
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if (run_dir / "curves.png").is_file():
+        shutil.copy(run_dir / "curves.png", out_dir / "curves.png")
+    return averaged_from
