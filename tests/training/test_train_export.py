@@ -294,7 +294,7 @@ def test_averaging_refuses_what_it_cannot_average(trained, tmp_path: Path) -> No
     (tmp_path / "copy").mkdir()
     for name in ("config.yaml", "best.pt"):
         shutil.copy(trained.run_dir / name, tmp_path / "copy" / name)
-    with pytest.raises(ConfigError, match="no checkpoint .*last.pt"):
+    with pytest.raises(ConfigError, match=r"no checkpoint .*last\.pt"):
         average_run(tmp_path / "copy", tmp_path / "out")
     with pytest.raises(ConfigError, match="different networks"):
         average_weights([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}])
