@@ -131,14 +131,18 @@ def export(
 def average(
     run: Annotated[Path, typer.Argument(help="run folder holding best.pt, last.pt and config.yaml")],
     out_dir: Annotated[Path, typer.Option("--out", help="the new run folder (its name names the model)")],
+    checkpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="a checkpoint to average: best, last, epoch-NNN (repeat; default best and last)"),
+    ] = None,
 ) -> None:
-    """Average a run's best.pt and last.pt weights into a new run folder, to export like any run."""
+    """Average a run's checkpoints (best.pt and last.pt unless named) into a new run folder."""
 
     def go() -> None:
         _require_train_extra()
         from moodtune.training.average import average_run
 
-        done = average_run(run, out_dir)
+        done = average_run(run, out_dir, tuple(checkpoint or ("best", "last")))
         out.print(f"wrote {out_dir / 'best.pt'}: the mean of {done['run']} epochs {done['epochs']}")
 
     _run(go)

@@ -54,6 +54,7 @@ def test_config_file_then_cli_overrides(tmp_path: Path) -> None:
         ("learning_rate: 0.1\n", "unknown config key 'learning_rate'"),  # a typo in a key
         ("- a\n- b\n", "must hold a mapping"),  # not a mapping
         ("labels: fer2013\ntargets: votes\n", "carry no votes"),  # FER2013 has no vote distributions
+        ("keep_epochs: -1\n", "keep_epochs must be >= 0"),  # a negative count of epochs to keep
     ],
 )
 def test_bad_configs(tmp_path: Path, text: str, message: str) -> None:

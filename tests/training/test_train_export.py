@@ -294,7 +294,27 @@ def test_averaging_refuses_what_it_cannot_average(trained, tmp_path: Path) -> No
     (tmp_path / "copy").mkdir()
     for name in ("config.yaml", "best.pt"):
         shutil.copy(trained.run_dir / name, tmp_path / "copy" / name)
-    with pytest.raises(ConfigError, match=r"no checkpoint .*last\.pt"):
+    with pytest.raises(ConfigError, match=r"no checkpoint last\.pt in"):
         average_run(tmp_path / "copy", tmp_path / "out")
     with pytest.raises(ConfigError, match="different networks"):
         average_weights([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}])
+
+
+def test_keep_epochs_saves_the_last_epochs_and_average_takes_them(ferplus_tree: Path, tmp_path: Path) -> None:
+    """keep_epochs 2 of a 3-epoch run: epoch-002.pt and epoch-003.pt hold those epochs' weights
+    (epoch 3's equal last.pt's), and `average --checkpoint` takes any of them."""
+    from moodtune.errors import ConfigError
+    from moodtune.training.average import average_run
+    from moodtune.training.loop import trained_weights
+
+    cfg = replace(_cfg(ferplus_tree, tmp_path / "runs", epochs=3), keep_epochs=2)
+    run = fit(cfg, quiet=True).run_dir
+    assert sorted(p.name for p in run.glob("epoch-*.pt")) == ["epoch-002.pt", "epoch-003.pt"]
+    last, third = trained_weights(run, "last"), trained_weights(run, "epoch-003")
+    assert all(torch.equal(last[k], third[k]) for k in last)
+    done = average_run(run, tmp_path / "avg3", ("epoch-002", "epoch-003", "best"))
+    assert done["epochs"][:2] == [2, 3]
+    with pytest.raises(ConfigError, match=r"no checkpoint epoch-001\.pt .*keep_epochs"):
+        average_run(run, tmp_path / "avg1", ("epoch-001", "last"))
+    with pytest.raises(ConfigError, match="names one twice"):
+        average_run(run, tmp_path / "avg2", ("last", "last"))

@@ -1,6 +1,7 @@
 """Weight averaging of one run's checkpoints (Izmailov et al. 2018, "Averaging Weights Leads to
 Wider Optima"): the mean of ``best.pt`` (the epoch chosen on Valid) and ``last.pt`` (the end of
-the schedule) often reads better than either, at no cost when serving - it is one network.
+the schedule), or of the last epochs a run kept (``keep_epochs``), often reads better than either,
+at no cost when serving - it is one network.
 
 ``average_run`` writes a new run folder that ``moodtune export`` takes like any other: ``best.pt``
 (the averaged weights), ``config.yaml`` (the run's, renamed) and ``metrics.json`` (the run's
@@ -40,15 +41,25 @@ def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Te
 
 
 def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = ("best", "last")) -> dict[str, Any]:
-    """Average the run's ``which`` checkpoints into a new run folder ``out_dir`` (named after it)."""
+    """Average the run's ``which`` checkpoints (``best``, ``last``, or ``epoch-NNN`` saved by
+    ``keep_epochs``) into a new run folder ``out_dir`` (named after it)."""
     cfg = load_config(run_dir / "config.yaml")
-    if cfg.ema_decay > 0:
+    if cfg.ema_decay > 0 and "last" in which:
         raise ConfigError(
-            f"{run_dir} trained with ema_decay {cfg.ema_decay}: its best.pt holds averaged weights "
-            "already and last.pt the raw ones; averaging them is not supported"
+            f"{run_dir} trained with ema_decay {cfg.ema_decay}: its last.pt holds the raw weights and "
+            "the others the moving average; average best and epoch-NNN checkpoints instead"
         )
+    if len(set(which)) != len(which):
+        raise ConfigError(f"each checkpoint once: {list(which)} names one twice")
     if out_dir.resolve() == run_dir.resolve():
         raise ConfigError("write the averaged run to a new folder (--out), not over the run it comes from")
+    missing = [w for w in which if not (run_dir / f"{w}.pt").is_file()]
+    if missing:
+        have = sorted(p.stem for p in run_dir.glob("*.pt"))
+        raise ConfigError(
+            f"no checkpoint {', '.join(w + '.pt' for w in missing)} in {run_dir} (it has {have}); "
+            "epoch-NNN checkpoints are kept only for the last keep_epochs epochs of a run trained with them"
+        )
     states = [trained_weights(run_dir, w) for w in which]
     epochs = [
         int(torch.load(run_dir / f"{w}.pt", map_location="cpu", weights_only=False).get("epoch", 0))

@@ -63,6 +63,9 @@ class TrainConfig:
     # >0: validate and keep an exponential moving average of the weights (Polyak averaging), updated
     # every step with this decay (0.999: about the last 1,000 steps); 0: the raw weights.
     ema_decay: float = 0.0
+    # >0: also save the weights of the last this-many epochs of the schedule (``epoch-NNN.pt``,
+    # weights only) for ``moodtune average`` to take beside best.pt and last.pt.
+    keep_epochs: int = 0
     # >0: after the first epoch of a call, shorten ``epochs`` so the run (training and validation)
     # ends within this many seconds, re-planning the cosine decay to the new length: for a lent GPU
     # whose lease is counted in minutes. The shortened length is saved in config.yaml.
@@ -95,6 +98,8 @@ class TrainConfig:
             raise ConfigError(f"distill_alpha must be in [0, 1], but got {self.distill_alpha}")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"ema_decay must be in [0, 1) (0: off), but got {self.ema_decay}")
+        if self.keep_epochs < 0:
+            raise ConfigError(f"keep_epochs must be >= 0 (0: none), but got {self.keep_epochs}")
         if self.time_budget_s < 0:
             raise ConfigError(f"time_budget_s must be >= 0 (0: no budget), but got {self.time_budget_s}")
         if self.distill_temperature <= 0:

@@ -379,6 +379,11 @@ def fit(
                 (run_dir / "best_valid_report.json").write_text(json.dumps(report, indent=2) + "\n")
             else:
                 stale += 1
+            if cfg.keep_epochs and epoch > cfg.epochs - cfg.keep_epochs:
+                torch.save(
+                    {"model": kept.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
+                    run_dir / f"epoch-{epoch:03d}.pt",
+                )
             torch.save(
                 {
                     "model": model.state_dict(),
