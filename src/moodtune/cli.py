@@ -140,9 +140,9 @@ def average(
 
     def go() -> None:
         _require_train_extra()
-        from moodtune.training.average import average_run
+        from moodtune.training.average import DEFAULT_CHECKPOINTS, average_run
 
-        done = average_run(run, out_dir, tuple(checkpoint or ("best", "last")))
+        done = average_run(run, out_dir, tuple(checkpoint or DEFAULT_CHECKPOINTS))
         out.print(f"wrote {out_dir / 'best.pt'}: the mean of {done['run']} epochs {done['epochs']}")
 
     _run(go)

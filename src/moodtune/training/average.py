@@ -19,7 +19,7 @@ import torch
 
 from moodtune.errors import ConfigError
 from moodtune.training.config import load_config
-from moodtune.training.loop import trained_weights
+from moodtune.training.loop import load_checkpoint, save_weights
 
 
 def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -40,7 +40,10 @@ def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Te
     return out
 
 
-def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = ("best", "last")) -> dict[str, Any]:
+DEFAULT_CHECKPOINTS = ("best", "last")
+
+
+def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = DEFAULT_CHECKPOINTS) -> dict[str, Any]:
     """Average the run's ``which`` checkpoints (``best``, ``last``, or ``epoch-NNN`` saved by
     ``keep_epochs``) into a new run folder ``out_dir`` (named after it)."""
     cfg = load_config(run_dir / "config.yaml")
@@ -60,16 +63,13 @@ def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = ("best", 
             f"no checkpoint {', '.join(w + '.pt' for w in missing)} in {run_dir} (it has {have}); "
             "epoch-NNN checkpoints are kept only for the last keep_epochs epochs of a run trained with them"
         )
-    states = [trained_weights(run_dir, w) for w in which]
-    epochs = [
-        int(torch.load(run_dir / f"{w}.pt", map_location="cpu", weights_only=False).get("epoch", 0))
-        for w in which
-    ]
-    averaged = average_weights(states)
+    checkpoints = [load_checkpoint(run_dir, w) for w in which]
+    epochs = [int(c.get("epoch", 0)) for c in checkpoints]
+    averaged = average_weights([c["model"] for c in checkpoints])
     out_dir.mkdir(parents=True, exist_ok=True)
     new_cfg = replace(cfg, name=out_dir.name)
     new_cfg.save(out_dir / "config.yaml")
-    torch.save({"model": averaged, "epoch": max(epochs), "config": new_cfg.to_dict()}, out_dir / "best.pt")
+    save_weights(out_dir / "best.pt", averaged, max(epochs), new_cfg)
     metrics_file = run_dir / "metrics.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
     averaged_from = {"run": run_dir.name, "checkpoints": list(which), "epochs": epochs}

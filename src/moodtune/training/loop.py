@@ -63,13 +63,24 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
     return build_model(cfg.arch, num_classes=len(EMOTIONS), **cfg.arch_kwargs)
 
 
-def trained_weights(run_dir: Path, which: str = "best") -> dict[str, torch.Tensor]:
-    """The weights a run saved in ``which.pt`` (on the CPU)."""
+def load_checkpoint(run_dir: Path, which: str = "best") -> dict[str, Any]:
+    """What a run saved in ``which.pt`` (on the CPU): ``model`` (the weights), ``epoch``, ``config``."""
     ckpt_path = run_dir / f"{which}.pt"
     if not ckpt_path.is_file():
         raise ConfigError(f"no checkpoint {ckpt_path}: train first (moodtune train) or pass a run folder")
-    weights: dict[str, torch.Tensor] = torch.load(ckpt_path, map_location="cpu", weights_only=False)["model"]
+    ckpt: dict[str, Any] = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    return ckpt
+
+
+def trained_weights(run_dir: Path, which: str = "best") -> dict[str, torch.Tensor]:
+    """The weights a run saved in ``which.pt`` (on the CPU)."""
+    weights: dict[str, torch.Tensor] = load_checkpoint(run_dir, which)["model"]
     return weights
+
+
+def save_weights(path: Path, weights: dict[str, torch.Tensor], epoch: int, cfg: TrainConfig) -> None:
+    """A weights-only checkpoint (best.pt, epoch-NNN.pt, an averaged run's best.pt)."""
+    torch.save({"model": weights, "epoch": epoch, "config": cfg.to_dict()}, path)
 
 
 def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, TrainConfig]:
@@ -372,18 +383,12 @@ def fit(
             improved = score > best_score
             if improved:
                 best_score, best_epoch, stale = score, epoch, 0
-                torch.save(
-                    {"model": kept.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
-                    run_dir / "best.pt",
-                )
+                save_weights(run_dir / "best.pt", kept.state_dict(), epoch, cfg)
                 (run_dir / "best_valid_report.json").write_text(json.dumps(report, indent=2) + "\n")
             else:
                 stale += 1
             if cfg.keep_epochs and epoch > cfg.epochs - cfg.keep_epochs:
-                torch.save(
-                    {"model": kept.state_dict(), "epoch": epoch, "config": cfg.to_dict()},
-                    run_dir / f"epoch-{epoch:03d}.pt",
-                )
+                save_weights(run_dir / f"epoch-{epoch:03d}.pt", kept.state_dict(), epoch, cfg)
             torch.save(
                 {
                     "model": model.state_dict(),
