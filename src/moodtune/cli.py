@@ -133,7 +133,10 @@ def average(
     out_dir: Annotated[Path, typer.Option("--out", help="the new run folder (its name names the model)")],
     checkpoint: Annotated[
         list[str] | None,
-        typer.Option(help="a checkpoint to average: best, last, epoch-NNN (repeat; default best and last)"),
+        typer.Option(
+            help="a checkpoint to average: best, last, epoch-NNN, or kept for every epoch-NNN the run "
+            "kept (repeat; default best and last)"
+        ),
     ] = None,
 ) -> None:
     """Average a run's checkpoints (best.pt and last.pt unless named) into a new run folder."""

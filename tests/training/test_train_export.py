@@ -298,6 +298,8 @@ def test_averaging_refuses_what_it_cannot_average(trained, tmp_path: Path) -> No
         average_run(tmp_path / "copy", tmp_path / "out")
     with pytest.raises(ConfigError, match="different networks"):
         average_weights([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}])
+    with pytest.raises(ConfigError, match="kept no epoch-NNN checkpoints: only a run trained with"):
+        average_run(trained.run_dir, tmp_path / "out", ("kept",))
 
 
 def test_keep_epochs_saves_the_last_epochs_and_average_takes_them(ferplus_tree: Path, tmp_path: Path) -> None:
@@ -318,3 +320,5 @@ def test_keep_epochs_saves_the_last_epochs_and_average_takes_them(ferplus_tree: 
         average_run(run, tmp_path / "avg1", ("epoch-001", "last"))
     with pytest.raises(ConfigError, match="names one twice"):
         average_run(run, tmp_path / "avg2", ("last", "last"))
+    kept = average_run(run, tmp_path / "avgkept", ("kept",))
+    assert kept["checkpoints"] == ["epoch-002", "epoch-003"] and kept["epochs"] == [2, 3]

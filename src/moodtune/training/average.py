@@ -41,12 +41,31 @@ def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Te
 
 
 DEFAULT_CHECKPOINTS = ("best", "last")
+KEPT = "kept"  # stands for every epoch-NNN checkpoint the run kept (keep_epochs)
+
+
+def expand_kept(run_dir: Path, which: tuple[str, ...]) -> tuple[str, ...]:
+    """``which`` with ``kept`` replaced by the run's epoch-NNN checkpoints, in epoch order."""
+    if KEPT not in which:
+        return which
+    kept = tuple(sorted(p.stem for p in run_dir.glob("epoch-*.pt")))
+    if not kept:
+        raise ConfigError(
+            f"{run_dir} kept no epoch-NNN checkpoints: only a run trained with keep_epochs > 0 keeps them; "
+            "name best and last instead"
+        )
+    out: list[str] = []
+    for w in which:
+        out.extend(kept if w == KEPT else (w,))
+    return tuple(out)
 
 
 def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = DEFAULT_CHECKPOINTS) -> dict[str, Any]:
-    """Average the run's ``which`` checkpoints (``best``, ``last``, or ``epoch-NNN`` saved by
-    ``keep_epochs``) into a new run folder ``out_dir`` (named after it)."""
+    """Average the run's ``which`` checkpoints (``best``, ``last``, ``epoch-NNN`` saved by
+    ``keep_epochs``, or ``kept`` for all of those) into a new run folder ``out_dir`` (named after
+    it)."""
     cfg = load_config(run_dir / "config.yaml")
+    which = expand_kept(run_dir, which)
     if cfg.ema_decay > 0 and "last" in which:
         raise ConfigError(
             f"{run_dir} trained with ema_decay {cfg.ema_decay}: its last.pt holds the raw weights and "
