@@ -138,6 +138,14 @@ def average(
             "kept (repeat; default best and last)"
         ),
     ] = None,
+    recompute_bn: Annotated[
+        bool,
+        typer.Option(
+            "--recompute-bn",
+            help="measure the batch-norm statistics anew for the averaged weights (one pass over the "
+            "run's training images) instead of averaging them",
+        ),
+    ] = False,
 ) -> None:
     """Average a run's checkpoints (best.pt and last.pt unless named) into a new run folder."""
 
@@ -145,8 +153,9 @@ def average(
         _require_train_extra()
         from moodtune.training.average import DEFAULT_CHECKPOINTS, average_run
 
-        done = average_run(run, out_dir, tuple(checkpoint or DEFAULT_CHECKPOINTS))
-        out.print(f"wrote {out_dir / 'best.pt'}: the mean of {done['run']} epochs {done['epochs']}")
+        done = average_run(run, out_dir, tuple(checkpoint or DEFAULT_CHECKPOINTS), recompute_bn)
+        bn = f"; batch norm {done['batch_norm']}" if "batch_norm" in done else ""
+        out.print(f"wrote {out_dir / 'best.pt'}: the mean of {done['run']} epochs {done['epochs']}{bn}")
 
     _run(go)
 

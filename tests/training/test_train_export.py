@@ -304,7 +304,9 @@ def test_averaging_refuses_what_it_cannot_average(trained, tmp_path: Path) -> No
 
 def test_keep_epochs_saves_the_last_epochs_and_average_takes_them(ferplus_tree: Path, tmp_path: Path) -> None:
     """keep_epochs 2 of a 3-epoch run: epoch-002.pt and epoch-003.pt hold those epochs' weights
-    (epoch 3's equal last.pt's), and `average --checkpoint` takes any of them."""
+    (epoch 3's equal last.pt's); `average --checkpoint` takes any of them, `kept` all of them,
+    and `--recompute-bn` renews only the batch-norm statistics."""
+    from moodtune.datasets import open_ferplus
     from moodtune.errors import ConfigError
     from moodtune.training.average import average_run
     from moodtune.training.loop import trained_weights
@@ -322,3 +324,14 @@ def test_keep_epochs_saves_the_last_epochs_and_average_takes_them(ferplus_tree: 
         average_run(run, tmp_path / "avg2", ("last", "last"))
     kept = average_run(run, tmp_path / "avgkept", ("kept",))
     assert kept["checkpoints"] == ["epoch-002", "epoch-003"] and kept["epochs"] == [2, 3]
+    # --recompute-bn: the same averaged weights, batch-norm statistics measured on the training images
+    fresh = average_run(run, tmp_path / "avgbn", ("kept",), recompute_bn=True)
+    n_train = len(open_ferplus(ferplus_tree, "train"))
+    assert fresh["batch_norm"] == f"recomputed on {n_train} training images"
+    plain, renewed = trained_weights(tmp_path / "avgkept"), trained_weights(tmp_path / "avgbn")
+    stats = [k for k in plain if k.endswith(("running_mean", "running_var"))]
+    assert stats and all(
+        torch.equal(plain[k], renewed[k]) for k in plain if k not in stats and "num_batches" not in k
+    )
+    assert all(not torch.allclose(plain[k], renewed[k]) for k in stats)
+    assert json.loads((tmp_path / "avgbn" / "metrics.json").read_text())["averaged_from"]["batch_norm"]

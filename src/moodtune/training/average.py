@@ -5,7 +5,10 @@ at no cost when serving - it is one network.
 
 ``average_run`` writes a new run folder that ``moodtune export`` takes like any other: ``best.pt``
 (the averaged weights), ``config.yaml`` (the run's, renamed) and ``metrics.json`` (the run's
-history, plus what was averaged). Batch-norm running statistics are averaged like the weights."""
+history, plus what was averaged). Batch-norm running statistics are averaged like the weights,
+or, with ``recompute_bn``, measured anew for the averaged weights by one pass over the training
+images (SWA's ``update_bn`` step: the mean of several networks' statistics is not the statistics
+of the mean network)."""
 
 from __future__ import annotations
 
@@ -15,11 +18,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
+from moodtune.emotions import EMOTIONS
 from moodtune.errors import ConfigError
-from moodtune.training.config import load_config
+from moodtune.training import data as tdata
+from moodtune.training.augment import augment, to_tensor
+from moodtune.training.config import TrainConfig, load_config
 from moodtune.training.loop import load_checkpoint, save_weights
+from moodtune.training.nets import build_model
 
 
 def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -38,6 +46,26 @@ def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Te
         else:
             out[key] = value.clone()
     return out
+
+
+def recompute_batch_norm(
+    weights: dict[str, torch.Tensor], cfg: TrainConfig
+) -> tuple[dict[str, torch.Tensor], int]:
+    """``weights`` with their batch-norm running statistics measured anew: one pass in training
+    mode over the run's training images, augmented as in training (seeded), no gradient. Returns
+    the new weights and how many images were read."""
+    torch.set_num_threads(cfg.threads)
+    model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
+    model.load_state_dict(weights)
+    train = tdata.training_set(cfg, tdata.open_split(cfg, "train"), np.random.default_rng(cfg.seed))
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    def inputs() -> Any:
+        for images, _ in tdata.batches(train, cfg.batch_size, cfg.input_size, cfg.seed):
+            yield (augment(to_tensor(torch.from_numpy(images)), cfg.augment, gen) - cfg.mean) / cfg.std
+
+    torch.optim.swa_utils.update_bn(inputs(), model)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}, len(train.rows)
 
 
 DEFAULT_CHECKPOINTS = ("best", "last")
@@ -60,10 +88,12 @@ def expand_kept(run_dir: Path, which: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = DEFAULT_CHECKPOINTS) -> dict[str, Any]:
+def average_run(
+    run_dir: Path, out_dir: Path, which: tuple[str, ...] = DEFAULT_CHECKPOINTS, recompute_bn: bool = False
+) -> dict[str, Any]:
     """Average the run's ``which`` checkpoints (``best``, ``last``, ``epoch-NNN`` saved by
     ``keep_epochs``, or ``kept`` for all of those) into a new run folder ``out_dir`` (named after
-    it)."""
+    it); with ``recompute_bn``, measure the batch-norm statistics anew on the training images."""
     cfg = load_config(run_dir / "config.yaml")
     which = expand_kept(run_dir, which)
     if cfg.ema_decay > 0 and "last" in which:
@@ -85,13 +115,16 @@ def average_run(run_dir: Path, out_dir: Path, which: tuple[str, ...] = DEFAULT_C
     checkpoints = [load_checkpoint(run_dir, w) for w in which]
     epochs = [int(c.get("epoch", 0)) for c in checkpoints]
     averaged = average_weights([c["model"] for c in checkpoints])
+    averaged_from: dict[str, Any] = {"run": run_dir.name, "checkpoints": list(which), "epochs": epochs}
+    if recompute_bn:
+        averaged, seen = recompute_batch_norm(averaged, cfg)
+        averaged_from["batch_norm"] = f"recomputed on {seen} training images"
     out_dir.mkdir(parents=True, exist_ok=True)
     new_cfg = replace(cfg, name=out_dir.name)
     new_cfg.save(out_dir / "config.yaml")
     save_weights(out_dir / "best.pt", averaged, max(epochs), new_cfg)
     metrics_file = run_dir / "metrics.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
-    averaged_from = {"run": run_dir.name, "checkpoints": list(which), "epochs": epochs}
     metrics = {**metrics, "config": new_cfg.to_dict(), "averaged_from": averaged_from}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if (run_dir / "curves.png").is_file():
