@@ -21,13 +21,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from moodtune.emotions import EMOTIONS
 from moodtune.errors import ConfigError
 from moodtune.training import data as tdata
 from moodtune.training.augment import augment, to_tensor
 from moodtune.training.config import TrainConfig, load_config
-from moodtune.training.loop import load_checkpoint, save_weights
-from moodtune.training.nets import build_model
+from moodtune.training.loop import build, load_checkpoint, save_weights
 
 
 def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -55,7 +53,7 @@ def recompute_batch_norm(
     mode over the run's training images, augmented as in training (seeded), no gradient. Returns
     the new weights and how many images were read."""
     torch.set_num_threads(cfg.threads)
-    model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
+    model = build(cfg, pretrained=False)
     model.load_state_dict(weights)
     train = tdata.training_set(cfg, tdata.open_split(cfg, "train"), np.random.default_rng(cfg.seed))
     gen = torch.Generator().manual_seed(cfg.seed)

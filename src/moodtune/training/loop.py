@@ -59,8 +59,11 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
-def build(cfg: TrainConfig) -> torch.nn.Module:
-    return build_model(cfg.arch, num_classes=len(EMOTIONS), **cfg.arch_kwargs)
+def build(cfg: TrainConfig, pretrained: bool = True) -> torch.nn.Module:
+    """The run's network; ``pretrained=False`` skips loading ImageNet weights into a transfer model
+    whose every weight is about to come from a checkpoint."""
+    kwargs = cfg.arch_kwargs if pretrained else {**cfg.arch_kwargs, "pretrained": False}
+    return build_model(cfg.arch, num_classes=len(EMOTIONS), **kwargs)
 
 
 def load_checkpoint(run_dir: Path, which: str = "best") -> dict[str, Any]:
@@ -87,8 +90,7 @@ def load_trained(run_dir: Path, which: str = "best") -> tuple[torch.nn.Module, T
     """A trained model (eval mode, on the CPU) and its run's configuration."""
     weights = trained_weights(run_dir, which)
     cfg = load_config(run_dir / "config.yaml")
-    # The checkpoint holds every weight: skip loading ImageNet weights for transfer models.
-    model = build_model(cfg.arch, num_classes=len(EMOTIONS), **{**cfg.arch_kwargs, "pretrained": False})
+    model = build(cfg, pretrained=False)  # the checkpoint holds every weight
     model.load_state_dict(weights)
     model.eval()
     return model, cfg
