@@ -23,9 +23,8 @@ import torch
 
 from moodtune.errors import ConfigError
 from moodtune.training import data as tdata
-from moodtune.training.augment import augment, to_tensor
 from moodtune.training.config import TrainConfig, load_config
-from moodtune.training.loop import build, load_checkpoint, save_weights
+from moodtune.training.loop import augmented_batch, build, load_checkpoint, save_weights
 
 
 def average_weights(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -60,7 +59,7 @@ def recompute_batch_norm(
 
     def inputs() -> Any:
         for images, _ in tdata.batches(train, cfg.batch_size, cfg.input_size, cfg.seed):
-            yield (augment(to_tensor(torch.from_numpy(images)), cfg.augment, gen) - cfg.mean) / cfg.std
+            yield augmented_batch(images, cfg, gen, torch.device("cpu"))[1]
 
     torch.optim.swa_utils.update_bn(inputs(), model)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}, len(train.rows)

@@ -66,6 +66,15 @@ def build(cfg: TrainConfig, pretrained: bool = True) -> torch.nn.Module:
     return build_model(cfg.arch, num_classes=len(EMOTIONS), **kwargs)
 
 
+def augmented_batch(
+    images: np.ndarray, cfg: TrainConfig, gen: torch.Generator, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of uint8 faces as training feeds it: augmented in [0, 1] (what teachers read), and
+    normalised (what the network reads)."""
+    x01 = augment(to_tensor(torch.from_numpy(images).to(device)), cfg.augment, gen)
+    return x01, (x01 - cfg.mean) / cfg.std
+
+
 def load_checkpoint(run_dir: Path, which: str = "best") -> dict[str, Any]:
     """What a run saved in ``which.pt`` (on the CPU): ``model`` (the weights), ``epoch``, ``config``."""
     ckpt_path = run_dir / f"{which}.pt"
@@ -325,8 +334,7 @@ def fit(
             for images, targets in tdata.batches(
                 train, cfg.batch_size, cfg.input_size, cfg.seed * 1000 + epoch
             ):
-                x01 = augment(to_tensor(torch.from_numpy(images).to(device)), cfg.augment, gen)
-                x = (x01 - cfg.mean) / cfg.std
+                x01, x = augmented_batch(images, cfg, gen, device)
                 if cfg.channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
                 t = torch.from_numpy(targets).to(device)
