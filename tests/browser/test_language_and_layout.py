@@ -56,7 +56,9 @@ def test_at_360_px_one_column_no_sideways_scroll_and_every_control_by_keyboard(v
     page.screenshot(path=str(SCREENSHOTS / "page-phone.png"))
     page.evaluate("() => window.scrollTo(0, 0)")
 
-    # Tab from the top: every main control is reached, and shows where the focus is
+    # Tab round the page: every main control is reached, and shows where the focus is. Chromium
+    # (150 here) starts from the last control used, not from the top, and passes the document
+    # itself (BODY: not a control, no ring to show) on its way from the last control to the first.
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     wanted = {
         "ui-lang", "camera-start", "photo-input", "strategy", "filter-language", "filter-genre",
@@ -73,6 +75,7 @@ def test_at_360_px_one_column_no_sideways_scroll_and_every_control_by_keyboard(v
                 // the file input is visually hidden: its label shows the ring
                 const shown = el.matches('.visually-hidden') ? el.nextElementSibling : el;
                 const ring = getComputedStyle(shown);
+                if (el === document.body) return ['BODY', true];
                 return [el.id || el.className, ring.outlineStyle !== 'none' && ring.outlineWidth !== '0px'];
             }"""
         )
