@@ -113,14 +113,20 @@ def export(
     ),
     quantize: Annotated[bool, typer.Option(help="ship a static int8 model (checked on Valid)")] = False,
     data: Annotated[str | None, typer.Option(help="FER+ folder for the checks")] = None,
+    model_version: Annotated[
+        str | None,
+        typer.Option(help="the model's version in its metadata [default: moodtune's version+the run's name]"),
+    ] = None,
 ) -> None:
     """Export a trained run to ONNX + metadata, with parity and accuracy checks."""
 
     def go() -> None:
+        if model_version is not None and not model_version.strip():
+            raise UsageError("--model-version is empty: name a version, or leave the option out")
         _require_train_extra()
         from moodtune.training.export import export_run
 
-        result = export_run(run, out_path, data=data, quantized=quantize)
+        result = export_run(run, out_path, data=data, quantized=quantize, version=model_version)
         out.print(f"wrote {result.model_path} ({result.model_path.stat().st_size / 1e6:.2f} MB)")
         out.print(json.dumps(result.checks, indent=2))
 

@@ -87,6 +87,11 @@ def test_export_checks_itself_and_serving_reads_it(trained, ferplus_tree: Path, 
     probs = clf.predict_proba(np.zeros((3, 48, 48), np.uint8))
     assert probs.shape == (3, 8)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    # No exporter notes naming this checkout's files: a rebuild elsewhere gives the same bytes.
+    import onnx
+
+    assert not any(node.metadata_props for node in onnx.load(str(out)).graph.node)
+    assert b"moodtune/training" not in out.read_bytes()
 
 
 @pytest.mark.slow
@@ -99,6 +104,82 @@ def test_export_records_measured_metrics(trained, ferplus_tree: Path, tmp_path: 
     assert test["n"] == 32 - 32 // 5
     assert 0.0 <= test["accuracy"] <= 1.0
     assert set(test["mood_recall"]) == {"negative", "neutral", "positive"}
+
+
+@pytest.mark.slow
+def test_export_cli_names_the_model_version(trained, ferplus_tree: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def export(*extra: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "-m", "moodtune.cli", "export", str(trained.run_dir)]
+        args += ["--out", str(tmp_path / "m" / "emotion.onnx"), "--data", str(ferplus_tree), *extra]
+        return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+    done = export("--model-version", "0.1.0+smoke.w7")
+    assert done.returncode == 0, done.stderr
+    assert EmotionClassifier(tmp_path / "m" / "emotion.onnx").meta.version == "0.1.0+smoke.w7"
+    empty = export("--model-version", " ")
+    assert empty.returncode == 2 and "--model-version is empty" in empty.stderr
+
+
+@pytest.mark.slow
+def test_quantized_model_keeps_weights_to_seven_bits_and_reads_as_its_graph(
+    trained, ferplus_tree: Path, tmp_path: Path
+) -> None:
+    """int8 weights of at most 64 in magnitude (7 bits), so CPUs without VNNI (16-bit sums of two
+    u8 x s8 products: 2 * 255 * 64 < 32,767) compute the model as its graph states: the same top
+    emotion for every face, fused kernels or not."""
+    from onnx import numpy_helper
+
+    from moodtune.datasets import open_ferplus
+    from moodtune.training.export import quantize
+    from moodtune.vision.kernel_check import int8_kernel_agreement
+    from moodtune.vision.model_meta import meta_path_for
+
+    float_path = export_run(
+        trained.run_dir, tmp_path / "f" / "emotion.onnx", data=str(ferplus_tree)
+    ).model_path
+    q = tmp_path / "q" / "emotion.onnx"
+    q.parent.mkdir()
+    quantize(float_path, q, str(ferplus_tree))
+    shutil.copy(meta_path_for(float_path), meta_path_for(q))
+    import onnx
+
+    weights = [
+        numpy_helper.to_array(t)
+        for t in onnx.load(str(q)).graph.initializer
+        if t.data_type == onnx.TensorProto.INT8 and len(t.dims) >= 2
+    ]
+    assert len(weights) == 9  # 8 convolutions and the linear head
+    # Symmetric per channel: each channel's largest weight maps to 64, none beyond.
+    assert all(int(np.abs(w.astype(int)).max()) == 64 for w in weights)
+    test = open_ferplus(ferplus_tree, "test")
+    faces = next(test.iter_batches(64, 48, test.labelled))[0]
+    agreement = int8_kernel_agreement(q, faces)
+    assert agreement.same_top_emotion == 1.0 and agreement.max_abs_diff < 0.05
+    assert int8_kernel_agreement(float_path, faces).max_abs_diff < 1e-5  # float: rounding only
+
+
+@pytest.mark.slow
+def test_export_refuses_an_int8_model_this_cpu_computes_otherwise(
+    trained, ferplus_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moodtune.errors import ModelError
+    from moodtune.training import export
+    from moodtune.vision.kernel_check import KernelAgreement
+
+    monkeypatch.setattr(export, "_valid_accuracy", lambda clf, valid: 0.5)
+    monkeypatch.setattr(
+        export, "int8_kernel_agreement", lambda path, faces: KernelAgreement(len(faces), 0.94, 0.9)
+    )
+    out = tmp_path / "q" / "emotion.onnx"
+    with pytest.raises(
+        ModelError,
+        match=r"top emotion of 6\.0% of Valid faces.*nothing was written: export without --quantize",
+    ):
+        export_run(trained.run_dir, out, data=str(ferplus_tree), quantized=True)
+    assert sorted(p.name for p in out.parent.iterdir()) == []  # no half-made model left to pick up
 
 
 def _write_fer2013_labels(tree: Path) -> None:

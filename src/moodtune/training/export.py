@@ -3,7 +3,9 @@
 1. ``onnx.checker`` on the exported graph;
 2. the float model's outputs equal torch's within 1e-4 on 100 test faces;
 3. a quantized model (optional) is judged by accuracy instead: at most 0.5 points below the
-   float model on FER+ Valid.
+   float model on FER+ Valid; and its int8 kernels on this CPU must compute what its graph
+   states (``moodtune.vision.kernel_check``): its weights keep to 7 bits so that CPUs without
+   VNNI do not saturate.
 
 The metadata (``ModelMeta``) records labels, mood grouping, input size, normalisation, version,
 training data and the model's measured metrics; it is written beside the ``.onnx`` file.
@@ -32,6 +34,7 @@ from moodtune.training.config import TrainConfig
 from moodtune.training.data import class_weights, open_split, split_title, training_set
 from moodtune.training.loop import load_trained, make_predict
 from moodtune.vision.classifier import EmotionClassifier, adjust_probabilities
+from moodtune.vision.kernel_check import MIN_AGREEMENT, int8_kernel_agreement
 from moodtune.vision.model_meta import ModelMeta, meta_path_for
 
 PARITY_TOLERANCE = 1e-4
@@ -136,7 +139,11 @@ def measured_metrics(model_path: Path, data: str) -> dict[str, Any]:
 
 
 def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 512) -> None:
-    """Static int8 quantization (QDQ, per-channel weights) calibrated on FER+ Train faces."""
+    """Static int8 quantization (QDQ, per-channel weights) calibrated on FER+ Train faces.
+
+    Weights keep to 7 bits (``reduce_range``): x86 CPUs without VNNI add u8 x s8 products in pairs
+    into 16-bit integers, which 8-bit weights can overflow (onnxruntime's quantization guide);
+    with 7 the sums fit, so the model reads the same on every CPU."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -165,6 +172,7 @@ def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 5
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
+            reduce_range=True,
         )
 
 
@@ -211,7 +219,11 @@ def export_run(
     )
     # One self-contained file: the exporter may write the weights to a side file (.onnx.data).
     side = float_path.with_name(float_path.name + ".data")
+    # Without the exporter's per-node notes (source stack traces with this checkout's paths and
+    # line numbers): the same run then exports to the same bytes from any checkout.
     graph = onnx.load(str(float_path))
+    for node in graph.graph.node:
+        del node.metadata_props[:]
     onnx.save_model(graph, str(float_path), save_as_external_data=False)
     side.unlink(missing_ok=True)
     onnx.checker.check_model(onnx.load(str(float_path)))
@@ -259,12 +271,32 @@ def export_run(
         float_acc = _valid_accuracy(clf, valid)
         quant_acc = _valid_accuracy(EmotionClassifier(out_path), valid)
         checks.update({"valid_accuracy_float": float_acc, "valid_accuracy_int8": quant_acc})
+        faces = np.concatenate([imgs for imgs, _ in valid.iter_batches(512, size, valid.labelled)])
+        agreement = int8_kernel_agreement(out_path, faces)
+        checks["int8_kernels_vs_graph"] = agreement.to_dict()
+        refusal = None
         if float_acc - quant_acc > QUANT_MAX_DROP:
-            raise ModelError(
-                f"int8 model loses {100 * (float_acc - quant_acc):.2f} points on Valid "
-                f"(> {100 * QUANT_MAX_DROP:.1f}); ship the float model instead"
+            refusal = (
+                f"the int8 model loses {100 * (float_acc - quant_acc):.2f} points on Valid "
+                f"(at most {100 * QUANT_MAX_DROP:.1f} allowed)"
             )
-        meta = replace(meta, metrics={**meta.metrics, "quantized": "int8 static QDQ"})
+        elif not agreement.ok:
+            refusal = (
+                f"this CPU's int8 kernels change the top emotion of "
+                f"{100 * (1 - agreement.same_top_emotion):.1f}% of Valid faces against the model's own "
+                f"graph (at most {100 * (1 - MIN_AGREEMENT):.0f}% allowed): the quantized weights "
+                "overflow this CPU's integer arithmetic"
+            )
+        if refusal:
+            for path in (out_path, float_path):
+                path.unlink()
+                meta_path_for(path).unlink()
+            raise ModelError(
+                f"{refusal}; nothing was written: export without --quantize to ship the float model"
+            )
+        meta = replace(
+            meta, metrics={**meta.metrics, "quantized": "int8 static QDQ, 7-bit per-channel weights"}
+        )
         float_path.unlink()
         meta_path_for(float_path).unlink()
     temperature, bias, chosen = choose_adjustment(out_path, cfg)
