@@ -176,6 +176,34 @@ def quantize(float_path: Path, out_path: Path, data: str, n_calibration: int = 5
         )
 
 
+def write_float_onnx(model: torch.nn.Module, size: int, path: Path) -> None:
+    """``model`` (1 x size x size grayscale in, probabilities out) as one self-contained ONNX file,
+    batch size dynamic, checked by ``onnx.checker``."""
+    import onnx
+
+    # The torch.export-based exporter (the default since torch 2.9).
+    torch.onnx.export(
+        model.eval(),
+        (torch.zeros(1, 1, size, size),),
+        str(path),
+        input_names=["input"],
+        output_names=["probabilities"],
+        dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
+        opset_version=18,
+        dynamo=True,
+        verbose=False,
+    )
+    # One file: the exporter may write the weights to a side file (.onnx.data). Without the
+    # exporter's per-node notes (source stack traces with this checkout's paths and line numbers):
+    # the same weights then export to the same bytes from any checkout.
+    graph = onnx.load(str(path))
+    for node in graph.graph.node:
+        del node.metadata_props[:]
+    onnx.save_model(graph, str(path), save_as_external_data=False)
+    path.with_name(path.name + ".data").unlink(missing_ok=True)
+    onnx.checker.check_model(onnx.load(str(path)))
+
+
 def training_description(cfg: TrainConfig) -> str:
     """What the model learnt from, for its metadata: the data, and the runs it started from or
     was distilled from (named by their run folders)."""
@@ -196,7 +224,6 @@ def export_run(
     version: str | None = None,
 ) -> ExportResult:
     """Export ``run_dir/best.pt`` to ``out_path`` (+ ``.json``); with ``quantized``, ship int8."""
-    import onnx
 
     model, cfg = load_trained(run_dir)
     cfg = replace(cfg, data=data or cfg.data)  # the data the checks below read
@@ -204,29 +231,7 @@ def export_run(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = _WithSoftmax(model).eval()
     float_path = out_path if not quantized else out_path.with_name(out_path.stem + ".float.onnx")
-    dummy = torch.zeros(1, 1, size, size)
-    # The torch.export-based exporter (the default since torch 2.9); batch size stays dynamic.
-    torch.onnx.export(
-        wrapped,
-        (dummy,),
-        str(float_path),
-        input_names=["input"],
-        output_names=["probabilities"],
-        dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
-        opset_version=18,
-        dynamo=True,
-        verbose=False,
-    )
-    # One self-contained file: the exporter may write the weights to a side file (.onnx.data).
-    side = float_path.with_name(float_path.name + ".data")
-    # Without the exporter's per-node notes (source stack traces with this checkout's paths and
-    # line numbers): the same run then exports to the same bytes from any checkout.
-    graph = onnx.load(str(float_path))
-    for node in graph.graph.node:
-        del node.metadata_props[:]
-    onnx.save_model(graph, str(float_path), save_as_external_data=False)
-    side.unlink(missing_ok=True)
-    onnx.checker.check_model(onnx.load(str(float_path)))
+    write_float_onnx(wrapped, size, float_path)
 
     metrics_file = run_dir / "metrics.json"
     run_metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
