@@ -122,13 +122,15 @@ class EmotionClassifier:
         """Emotion probabilities ``(B, n_labels)`` in the order of ``meta.labels``."""
         x = self.preprocess(crops)
         if self.flip_average:
-            both = self._run(np.concatenate([x, x[..., ::-1]]))
+            both = self.run_network(np.concatenate([x, x[..., ::-1]]))
             out = (both[: len(x)] + both[len(x) :]) / 2
         else:
-            out = self._run(x)
+            out = self.run_network(x)
         return adjust_probabilities(out, self.meta.temperature, self._bias) if self._adjust else out
 
-    def _run(self, x: np.ndarray) -> np.ndarray:
+    def run_network(self, x: np.ndarray) -> np.ndarray:
+        """The network's probabilities on ``preprocess``-ed input, before the mirror-image average
+        and the post-hoc adjustment: the serving session's own arithmetic."""
         return np.asarray(self._session.run(None, {self._input: x})[0], dtype=np.float32)
 
     def mood_proba(self, probs: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ the fused kernels against the unfused graph (the reference), face by face.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,28 +43,26 @@ class KernelAgreement:
         }
 
 
-def _session(path: Path, level: ort.GraphOptimizationLevel) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.graph_optimization_level = level
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
 def int8_kernel_agreement(model_path: str | Path, crops: np.ndarray, batch: int = 256) -> KernelAgreement:
     """The model's raw probabilities on ``crops`` (uint8 ``(B, S, S)``) as serving computes them
-    (all graph optimisations: fused int8 kernels) against the unfused graph (no optimisation:
-    the float arithmetic the QDQ nodes specify). A float model agrees up to float rounding."""
-    path = Path(model_path)
-    x = EmotionClassifier(path).preprocess(crops)
-    fused = _session(path, ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
-    reference = _session(path, ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    name = fused.get_inputs()[0].name
+    (``EmotionClassifier``'s own session: all graph optimisations, fused int8 kernels) against the
+    unfused graph (no optimisation: the float arithmetic the QDQ nodes specify). A float model
+    agrees up to float rounding."""
+    clf = EmotionClassifier(model_path)
+    x = clf.preprocess(crops)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    reference = ort.InferenceSession(str(clf.path), opts, providers=["CPUExecutionProvider"])
+    name = reference.get_inputs()[0].name
 
-    def run(session: ort.InferenceSession) -> np.ndarray:
-        parts = [session.run(None, {name: x[i : i + batch]})[0] for i in range(0, len(x), batch)]
-        return np.concatenate(parts).astype(np.float32)
+    def unfused(part: np.ndarray) -> np.ndarray:
+        return np.asarray(reference.run(None, {name: part})[0], dtype=np.float32)
 
-    a, b = run(fused), run(reference)
+    def run(network: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        return np.concatenate([network(x[i : i + batch]) for i in range(0, len(x), batch)])
+
+    a, b = run(clf.run_network), run(unfused)
     return KernelAgreement(
         faces=len(x),
         same_top_emotion=float((a.argmax(axis=1) == b.argmax(axis=1)).mean()),
