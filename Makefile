@@ -54,6 +54,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-all
 
 bench: $(VENV)/.installed-bench  ## model vs the fer peer; analyze vs Haar + fer; recommender; web load test
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
+	$(BIN)/python benchmarks/sources_bench.py --data $(DATA)
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/recommend_bench.py
 	$(BIN)/moodtune eval-recs

@@ -208,7 +208,10 @@ def _format_report(rep: dict[str, Any], title: str) -> Table:
 
 @app.command()
 def evaluate(
-    dataset: Annotated[str, typer.Argument(help="ferplus:DIR, fer2013:DIR or folder:DIR")],
+    dataset: Annotated[
+        str,
+        typer.Argument(help="ferplus:DIR, fer2013:DIR, folder:DIR (face crops) or photos:DIR (whole photos)"),
+    ],
     split: Annotated[str, typer.Option(help="train, valid or test (not for folder:)")] = "test",
     model: Annotated[
         list[Path] | None,
@@ -220,15 +223,29 @@ def evaluate(
     flip: Annotated[
         bool, typer.Option("--flip", help="average each face with its mirror image (twice the model time)")
     ] = False,
+    person_pattern: Annotated[
+        str | None,
+        typer.Option(
+            help="photos:DIR only: a regular expression whose first group in each file name names the "
+            "person; adds the figures calibrated by each person's own neutral photos"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate an emotion model on a labelled face data set; with several --model, the mean of
-    their probabilities (an ensemble, e.g. to judge a teacher before distilling it)."""
+    their probabilities (an ensemble, e.g. to judge a teacher before distilling it). photos:DIR
+    reads whole photos through face detection and alignment, as the service does."""
 
     def go() -> None:
         from moodtune.evaluation.run import evaluate_model
 
         result = evaluate_model(
-            dataset, split=split, model_path=model, threads=threads, report_dir=report, flip_average=flip
+            dataset,
+            split=split,
+            model_path=model,
+            threads=threads,
+            report_dir=report,
+            flip_average=flip,
+            person_pattern=person_pattern,
         )
         if as_json:
             sys.stdout.write(json.dumps(result) + "\n")
@@ -239,6 +256,15 @@ def evaluate(
         if result["level"] == "emotion":
             out.print(_format_report(result, f"{len(result['per_class_recall'])} {level}"))
         out.print(_format_report(result["mood"], "3 moods"))
+        if "photos" in result:
+            ph = result["photos"]
+            out.print(f"{ph['faces_read']} of {ph['photos']} photos read; no face found in {ph['no_face']}")
+            for path in ph["no_face_paths"]:
+                out.print(f"  no face: {path}")
+        if "calibrated" in result and result["calibrated"].get("n"):
+            cal = result["calibrated"]
+            out.print(f"calibrated by each person's own neutral photos ({cal['persons']} persons):")
+            out.print(_format_report(cal["mood"], "3 moods, calibrated"))
         if report is not None:
             out.print(f"confusion matrices written to {report}")
 

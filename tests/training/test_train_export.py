@@ -291,10 +291,12 @@ def test_a_time_budget_shortens_the_schedule_and_saves_it(
     resumed run has nothing left to do."""
     import moodtune.training.loop as loop
 
-    plans: list[tuple[int, float, float, int]] = []
+    plans: list[tuple[int, float, float, int, float | None]] = []
 
-    def plan(epoch: int, seconds: float, budget: float, epochs: int) -> int:
-        plans.append((epoch, seconds, budget, epochs))
+    def plan(
+        epoch: int, seconds: float, budget: float, epochs: int, epoch_seconds: float | None = None
+    ) -> int:
+        plans.append((epoch, seconds, budget, epochs, epoch_seconds))
         return 2
 
     monkeypatch.setattr(loop, "fit_to_budget", plan)
@@ -302,7 +304,9 @@ def test_a_time_budget_shortens_the_schedule_and_saves_it(
     cfg.time_budget_s = 60.0
     result = fit(cfg, run_dir=tmp_path / "runs" / "budget", quiet=True)
     assert [h["epoch"] for h in result.history] == [1, 2]
-    assert len(plans) == 1 and plans[0][0] == 1 and plans[0][2:] == (60.0, 4) and plans[0][1] > 0
+    # planned after the first epoch (from its own time), then again after the second at its pace
+    assert len(plans) == 2 and plans[0][0] == 1 and plans[0][2:] == (60.0, 4, None) and plans[0][1] > 0
+    assert plans[1][0] == 2 and plans[1][2:4] == (60.0, 4) and 0 < (plans[1][4] or 0) <= plans[1][1]
     assert result.history[-1]["lr"] == pytest.approx(0.0, abs=1e-9)
     assert load_config(result.run_dir / "config.yaml").epochs == 2
     again = resume_run(result.run_dir, quiet=True)
@@ -316,6 +320,9 @@ def test_the_time_budget_plan() -> None:
     assert fit_to_budget(1, 30.0, 3000.0, 40) == 40  # never longer than planned
     assert fit_to_budget(1, 500.0, 300.0, 40) == 1  # the first epoch alone overran: stop there
     assert fit_to_budget(5, 30.0, 95.0, 40) == 7  # a resumed call counts from its own first epoch
+    # after the second epoch: 40 s spent (a slow first epoch), 7 s an epoch now -> 37 more fit
+    assert fit_to_budget(2, 40.0, 300.0, 60, epoch_seconds=7.0) == 39
+    assert fit_to_budget(2, 40.0, 300.0, 20, epoch_seconds=7.0) == 20  # never past the planned length
 
 
 @pytest.mark.slow

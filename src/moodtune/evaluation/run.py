@@ -11,7 +11,10 @@ import numpy as np
 from moodtune.datasets import FaceDataset, open_dataset
 from moodtune.errors import UsageError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
+from moodtune.evaluation.photos import PhotoSet, calibrated_by_person, open_photos
 from moodtune.vision.classifier import EmotionClassifier
+from moodtune.vision.engine import Analyzer
+from moodtune.vision.model_meta import ModelMeta
 
 
 def evaluate_classifier(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
@@ -30,11 +33,50 @@ def evaluate_ensemble(classifiers: Sequence[EmotionClassifier], dataset: FaceDat
                 f"({list(clf.meta.labels)} vs {list(first.labels)}): an ensemble needs models "
                 "with the same labels and mood grouping"
             )
-    probs = np.mean(
+    probs = ensemble_probs(classifiers, dataset)
+    labels = dataset.labels[dataset.labelled]
+    report = evaluate_probs(probs, labels, dataset.classes, dataset.level, first.labels, first.mood_groups)
+    if isinstance(dataset, PhotoSet):
+        report["photos"] = dataset.no_face_report()
+        if dataset.persons:
+            report["calibrated"] = calibrated_report(probs, dataset, first)
+    return report
+
+
+def ensemble_probs(classifiers: Sequence[EmotionClassifier], dataset: FaceDataset) -> np.ndarray:
+    """The classifiers' mean probabilities on the data set's labelled rows."""
+    return np.mean(
         [predict_dataset(clf.predict_proba, dataset, clf.meta.input_size) for clf in classifiers], axis=0
     )
-    labels = dataset.labels[dataset.labelled]
-    return evaluate_probs(probs, labels, dataset.classes, dataset.level, first.labels, first.mood_groups)
+
+
+def calibrated_report(probs: np.ndarray, dataset: PhotoSet, meta: ModelMeta) -> dict[str, Any]:
+    """The report after each person's readings are calibrated by their own neutral photos (leave one
+    out), on the photos of persons who have another neutral photo."""
+    rows = dataset.labelled
+    y = dataset.labels[rows]
+    neutral = dataset.classes.index("neutral")
+    persons = [dataset.persons[i] for i in rows]
+    labels, mood_groups = meta.labels, meta.mood_groups
+    cal, kept = calibrated_by_person(probs, persons, y == neutral, labels, reference=meta.neutral_reading)
+    if len(kept) == 0:
+        return {"n": 0, "note": "no person has a neutral photo to calibrate by"}
+    report = evaluate_probs(cal, y[kept], dataset.classes, dataset.level, labels, mood_groups)
+    report["persons"] = len(set(persons[i] for i in kept))
+    return report
+
+
+def open_evaluation_set(
+    spec: str, split: str, model_path: Path | None, person_pattern: str | None = None
+) -> FaceDataset:
+    """``photos:DIR`` through the serving path (the first model's alignment); any other spec by
+    ``open_dataset``."""
+    kind, _, path = spec.partition(":")
+    if kind == "photos" and path:
+        return open_photos(path, Analyzer(model_path=model_path), person_pattern=person_pattern)
+    if person_pattern is not None:
+        raise UsageError("--person-pattern applies only to photos:DIR data sets")
+    return open_dataset(spec, split)  # type: ignore[arg-type]
 
 
 def evaluate_model(
@@ -44,6 +86,7 @@ def evaluate_model(
     threads: int = 1,
     report_dir: Path | None = None,
     flip_average: bool = False,
+    person_pattern: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate the shipped model, the model at ``model_path``, or (several paths) their ensemble;
     ``flip_average`` as ``EmotionClassifier`` reads it."""
@@ -51,7 +94,7 @@ def evaluate_model(
         [model_path] if model_path is None or isinstance(model_path, Path) else [*model_path] or [None]
     )
     classifiers = [EmotionClassifier(p, threads=threads, flip_average=flip_average) for p in paths]
-    dataset = open_dataset(spec, split)  # type: ignore[arg-type]
+    dataset = open_evaluation_set(spec, split, paths[0], person_pattern)
     result = evaluate_ensemble(classifiers, dataset)
     described = [{"path": str(c.path), "version": c.meta.version} for c in classifiers]
     model: dict[str, Any] = (

@@ -39,6 +39,13 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
     bright = uniform(-cfg.brightness, cfg.brightness).view(b, 1, 1, 1).to(x.device)
     out = ((out - mean) * contrast + mean + bright).clamp_(0.0, 1.0)
 
+    if cfg.blur_p > 0:
+        out = _random_blur(out, cfg, generator)
+    if cfg.noise_std > 0:
+        sigma = (torch.rand(b, generator=generator) * cfg.noise_std).view(b, 1, 1, 1).to(x.device)
+        noise = torch.randn(out.shape, generator=generator).to(x.device)
+        out = (out + noise * sigma).clamp_(0.0, 1.0)
+
     if cfg.erase_p > 0:
         h, w = out.shape[-2:]
         erase = torch.rand(b, generator=generator) < cfg.erase_p
@@ -49,3 +56,25 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> 
             left = int(torch.randint(0, w - ew + 1, (1,), generator=generator))
             out[i, :, top : top + eh, left : left + ew] = float(torch.rand(1, generator=generator))
     return out
+
+
+def _random_blur(x: torch.Tensor, cfg: AugmentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Blur a random share ``blur_p`` of the faces with a Gaussian of random sigma (up to
+    ``blur_sigma`` pixels at 48 px, scaled with the input size); the rest pass unchanged."""
+    b, c, h, _ = x.shape
+    scale = h / 48.0
+    chosen = torch.rand(b, generator=generator) < cfg.blur_p
+    sigma = (torch.rand(b, generator=generator) * cfg.blur_sigma * scale).clamp_min(1e-3)
+    if not bool(chosen.any()):
+        return x
+    radius = max(1, math.ceil(2.5 * cfg.blur_sigma * scale))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernels = torch.exp(-(t[None, :] ** 2) / (2 * sigma[:, None] ** 2))
+    kernels = (kernels / kernels.sum(1, keepdim=True)).to(x.device, x.dtype).repeat_interleave(c, 0)
+    pad = F.pad(x, (radius, radius, radius, radius), mode="reflect")
+    # Separable: rows then columns, one kernel per face and channel (a grouped convolution).
+    k, n = 2 * radius + 1, b * c
+    flat = pad.reshape(1, n, *pad.shape[-2:])
+    rows = F.conv2d(flat, kernels.view(n, 1, 1, k), groups=n)
+    both = F.conv2d(rows, kernels.view(n, 1, k, 1), groups=n).reshape(x.shape)
+    return torch.where(chosen.view(b, 1, 1, 1).to(x.device), both, x)

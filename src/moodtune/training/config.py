@@ -23,6 +23,13 @@ class AugmentConfig:
     contrast: float = 0.2
     erase_p: float = 0.25
     erase_max_frac: float = 0.3
+    # Photometric robustness (off by default, so older runs resume unchanged): the share of faces
+    # blurred (Gaussian, sigma uniform up to blur_sigma pixels at 48 px, scaled with the input size)
+    # and the standard deviation of the added pixel noise (0..1 scale; each face draws its own
+    # amount up to it). Webcam frames are softer and noisier than FER's photos.
+    blur_p: float = 0.0
+    blur_sigma: float = 1.2
+    noise_std: float = 0.0
 
 
 @dataclass
@@ -35,6 +42,11 @@ class TrainConfig:
     data: str = "../shared/data/ferplus"
     labels: str = "ferplus"
     targets: str = "votes"  # votes (vote distributions as soft targets) | majority (one-hot)
+    # >0 (with labels: ferplus, targets: votes): each training face's target mixes its FER+ vote
+    # shares with its ORIGINAL FER2013 label, (1 - w) * votes + w * one-hot. The FER2013 annotators
+    # called far fewer mild expressions neutral than the FER+ crowd did, and a model trained on the
+    # votes alone reads other labs' posed frowns as neutral (the model card has the figures).
+    fer2013_weight: float = 0.0
     input_size: int = 48
     mean: float = 0.5
     std: float = 0.25
@@ -104,6 +116,21 @@ class TrainConfig:
             raise ConfigError(f"time_budget_s must be >= 0 (0: no budget), but got {self.time_budget_s}")
         if self.distill_temperature <= 0:
             raise ConfigError(f"distill_temperature must be > 0, but got {self.distill_temperature}")
+        if not 0 <= self.fer2013_weight <= 1:
+            raise ConfigError(
+                f"fer2013_weight must be in [0, 1] (0: votes only), but got {self.fer2013_weight}"
+            )
+        if self.fer2013_weight > 0 and (self.labels, self.targets) != ("ferplus", "votes"):
+            raise ConfigError(
+                "fer2013_weight mixes the FER2013 labels into FER+ vote targets: it needs labels: ferplus "
+                "and targets: votes"
+            )
+        a = self.augment
+        if not 0 <= a.blur_p <= 1 or a.blur_sigma <= 0 or a.noise_std < 0:
+            raise ConfigError(
+                "augment.blur_p must be in [0, 1], augment.blur_sigma > 0 and augment.noise_std >= 0, "
+                f"but got {a.blur_p}, {a.blur_sigma}, {a.noise_std}"
+            )
         if self.labels == "fer2013" and self.targets == "votes":
             raise ConfigError("the fer2013 labels carry no votes: use targets: majority with labels: fer2013")
 

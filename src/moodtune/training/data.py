@@ -51,12 +51,40 @@ def training_set(cfg: TrainConfig, dataset: FaceDataset, rng: np.random.Generato
 
         cols = np.asarray([EMOTIONS.index(c) for c in dataset.classes])
         targets[np.arange(len(rows)), cols[dataset.labels[rows]]] = 1.0
+    if cfg.fer2013_weight > 0:
+        targets = mix_fer2013_labels(targets, dataset, open_fer2013(cfg.data, "train"), cfg.fer2013_weight)
     if cfg.limit_train:
         pick = rng.permutation(len(rows))[: cfg.limit_train]
         rows, targets = rows[pick], targets[pick]
     if len(rows) == 0:
         raise ConfigError(f"no training images in {dataset.name}")
     return TrainSet(dataset=dataset, rows=rows, targets=targets[: len(rows)].astype(np.float32))
+
+
+def mix_fer2013_labels(
+    votes: np.ndarray, ferplus: FaceDataset, fer2013: FaceDataset, weight: float
+) -> np.ndarray:
+    """``(1 - weight) * votes + weight * one-hot(FER2013 label)`` for the FER+ rows whose image has
+    an original label (matched by file name); rows without one keep their votes."""
+    from moodtune.emotions import EMOTIONS
+
+    cols = np.asarray([EMOTIONS.index(c) for c in fer2013.classes])
+    label_of = {p.name: int(cols[y]) for p, y in zip(fer2013.paths, fer2013.labels, strict=True)}
+    mixed = np.array(votes, dtype=np.float32, copy=True)
+    matched = 0
+    for i, path in enumerate(ferplus.paths):
+        col = label_of.get(path.name)
+        if col is None:
+            continue
+        mixed[i] *= 1.0 - weight
+        mixed[i, col] += weight
+        matched += 1
+    if matched == 0:
+        raise ConfigError(
+            f"fer2013_weight: none of the {len(ferplus)} training faces has a FER2013 label in "
+            f"{fer2013.name}: check that the data holds fer2013_labels.csv (or pack it again)"
+        )
+    return mixed
 
 
 def class_weights(targets: np.ndarray, mode: str) -> np.ndarray:

@@ -125,6 +125,17 @@ def choose_adjustment(model_path: Path, cfg: TrainConfig) -> tuple[float, tuple[
     return temperature, bias, report
 
 
+def neutral_reading(model_path: Path, data: str) -> tuple[float, ...]:
+    """The model's mean reading (after its adjustment) of the FER+ Valid faces whose majority
+    says neutral: what a listener's own neutral face is calibrated to."""
+    clf = EmotionClassifier(model_path)
+    valid = open_ferplus(data, "valid")
+    rows = valid.labelled[valid.labels[valid.labelled] == list(valid.classes).index("neutral")]
+    probs = predict_dataset(clf.predict_proba, valid, clf.meta.input_size, indices=rows)
+    mean = probs.mean(axis=0)
+    return tuple(round(float(v), 6) for v in mean / mean.sum())
+
+
 def measured_metrics(model_path: Path, data: str) -> dict[str, Any]:
     """The exported model's figures on FER+ Valid and Test (majority labels) and, where the
     labels file exists, FER2013 PrivateTest, as stored in its metadata."""
@@ -306,6 +317,8 @@ def export_run(
         meta_path_for(float_path).unlink()
     temperature, bias, chosen = choose_adjustment(out_path, cfg)
     meta = replace(meta, temperature=temperature, logit_bias=bias)
+    meta.save(meta_path_for(out_path))
+    meta = replace(meta, neutral_reading=neutral_reading(out_path, cfg.data))
     meta.save(meta_path_for(out_path))
     checks["adjustment"] = chosen
     measured = measured_metrics(out_path, cfg.data)

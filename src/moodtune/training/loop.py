@@ -3,7 +3,8 @@ validation every epoch, early stopping, checkpoints (``last.pt`` every epoch, ``
 better validation score) and ``--resume`` from ``last.pt``.
 
 A run folder holds ``config.yaml`` (resolved), ``metrics.json`` (history, best epoch, the best
-checkpoint's validation report), ``curves.png``, ``last.pt`` and ``best.pt``.
+checkpoint's validation report), ``curves.png``, ``last.pt``, ``best.pt`` and ``train.log`` (the
+run's own log over every call that trained it: ``RunLog``).
 """
 
 from __future__ import annotations
@@ -229,10 +230,14 @@ def _plot(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def fit_to_budget(epoch: int, first_epoch_seconds: float, budget_s: float, epochs: int) -> int:
-    """The last epoch of a schedule that fits the budget, from the first epoch's wall time (the
-    epoch just finished counts; at least that one, at most the planned ``epochs``)."""
-    more = int((budget_s - first_epoch_seconds) // max(first_epoch_seconds, 1e-9))
+def fit_to_budget(
+    epoch: int, elapsed_s: float, budget_s: float, epochs: int, epoch_seconds: float | None = None
+) -> int:
+    """The last epoch of a schedule that fits the budget: after ``elapsed_s`` of this call, with
+    epochs of ``epoch_seconds`` (default: ``elapsed_s``, the first epoch's own time) from here on
+    (the epoch just finished counts; at least that one, at most the planned ``epochs``)."""
+    per_epoch = elapsed_s if epoch_seconds is None else epoch_seconds
+    more = int((budget_s - elapsed_s) // max(per_epoch, 1e-9))
     return max(epoch, min(epochs, epoch + more))
 
 
@@ -241,6 +246,40 @@ def new_run_dir(cfg: TrainConfig) -> Path:
     if not base.exists():
         return base
     return Path(cfg.out_dir) / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+
+
+class RunLog:
+    """``RUN/train.log``: the run's own plain-text log, appended to by every call of ``fit`` (a
+    line when it starts or resumes, the console's line for each epoch, a line when it stops), so a
+    run trained over several sessions keeps its whole log beside its checkpoint. Each line is
+    written and flushed on its own: a killed session keeps what it wrote. As a context manager, it
+    logs the exception that ends a call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stopped = False
+
+    def line(self, text: str) -> None:
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+            f.flush()
+
+    def stop(self, text: str) -> None:
+        self.line(f"{utc_now()}  {text}")
+        self.stopped = True
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is not None and not self.stopped:
+            what = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
+            detail = str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else ""
+            self.stop(f"{what}: {exc_type.__name__}" + (f": {detail}" if detail else ""))
 
 
 def fit(
@@ -308,6 +347,20 @@ def fit(
                 f"resuming {run_dir} at epoch {start_epoch} (best {best_score:.4f} at {best_epoch})"
             )
 
+    run_log = RunLog(run_dir / "train.log")  # written whether or not quiet
+    call = f"on {device}" + (f", --stop-after {stop_after}" if stop_after is not None else "")
+    call += f", time budget {cfg.time_budget_s:g}s" if cfg.time_budget_s > 0 else ""
+    if resume:
+        run_log.line(
+            f"{utc_now()}  resumed at epoch {start_epoch} of {cfg.epochs}: {cfg.name} "
+            f"(best valid {cfg.select_metric} {best_score:.4f} at epoch {best_epoch}), {call}"
+        )
+    else:
+        run_log.line(f"{utc_now()}  started {cfg.name}: {cfg.epochs} epochs, arch {cfg.arch}, {call}")
+
+    def best_so_far() -> str:
+        return f"best valid {cfg.select_metric} {best_score:.4f} at epoch {best_epoch}"
+
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -317,13 +370,24 @@ def fit(
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+    with Progress(*columns, console=console, disable=quiet, transient=False) as progress, run_log:
         epochs_task = progress.add_task("epochs", total=cfg.epochs, completed=start_epoch - 1, info="")
         call_started = time.time()
-        for epoch in range(start_epoch, cfg.epochs + 1):
-            if epoch > cfg.epochs:  # shortened by the time budget
+        budget_epochs = cfg.epochs  # the most a time budget may plan
+        epoch = start_epoch
+        while epoch <= cfg.epochs:  # a time budget may shorten the schedule as it runs
+            epoch_started = time.time()
+            if stale >= cfg.patience:
+                run_log.stop(
+                    f"stopped early after epoch {epoch - 1} of {cfg.epochs}: no better valid "
+                    f"{cfg.select_metric} for {stale} epochs (patience {cfg.patience}); {best_so_far()}"
+                )
                 break
-            if stale >= cfg.patience or (stop_after is not None and epoch - start_epoch >= stop_after):
+            if stop_after is not None and epoch - start_epoch >= stop_after:
+                run_log.stop(
+                    f"stopped after --stop-after {stop_after} (epoch {epoch - 1} of {cfg.epochs}); "
+                    f"{best_so_far()}; continue with: moodtune train --resume {run_dir}"
+                )
                 break
             t0 = time.time()
             model.train()
@@ -377,18 +441,28 @@ def fit(
                 "train_seconds": round(train_time, 1),
             }
             history.append(row)
-            if epoch == start_epoch and cfg.time_budget_s > 0:
-                planned = fit_to_budget(epoch, time.time() - call_started, cfg.time_budget_s, cfg.epochs)
-                if planned < cfg.epochs:
+            if cfg.time_budget_s > 0 and epoch in (start_epoch, start_epoch + 1):
+                # Planned after the call's first epoch (its time includes loading and warm-up, so
+                # the plan is cautious), then again after the second, at the steady pace.
+                now = time.time()
+                planned = fit_to_budget(
+                    epoch,
+                    now - call_started,
+                    cfg.time_budget_s,
+                    budget_epochs,
+                    None if epoch == start_epoch else now - epoch_started,
+                )
+                if planned != cfg.epochs:
                     cfg.epochs = planned
                     total_steps = steps_per_epoch * cfg.epochs  # the schedule's lambda reads it
                     cfg.save(run_dir / "config.yaml")
                     progress.update(epochs_task, total=cfg.epochs)
+                    replanned = (
+                        f"time budget {cfg.time_budget_s:.0f}s: the schedule now ends at epoch {cfg.epochs}"
+                    )
+                    run_log.line(replanned)
                     if not quiet:
-                        console.print(
-                            f"time budget {cfg.time_budget_s:.0f}s: "
-                            f"the schedule now ends at epoch {cfg.epochs}"
-                        )
+                        console.print(replanned)
             score = _score(report, cfg.select_metric, vloss)
             improved = score > best_score
             if improved:
@@ -434,13 +508,25 @@ def fit(
                 info=f"valid acc {report['accuracy']:.4f} mood {report['mood']['accuracy']:.4f}"
                 + (" *" if improved else ""),
             )
+            done = (
+                f"epoch {epoch}: train loss {row['train_loss']:.4f} valid loss {vloss:.4f} "
+                f"acc {report['accuracy']:.4f} f1 {report['macro_f1']:.4f} "
+                f"mood {report['mood']['accuracy']:.4f} ({train_time:.0f}s)" + (" best" if improved else "")
+            )
+            run_log.line(done)
             if not quiet:
-                console.print(
-                    f"epoch {epoch}: train loss {row['train_loss']:.4f} valid loss {vloss:.4f} "
-                    f"acc {report['accuracy']:.4f} f1 {report['macro_f1']:.4f} "
-                    f"mood {report['mood']['accuracy']:.4f} ({train_time:.0f}s)"
-                    + (" best" if improved else "")
+                console.print(done)
+            epoch += 1
+        if not run_log.stopped:
+            last = history[-1]["epoch"] if history else 0
+            if cfg.epochs < budget_epochs:
+                why = (
+                    f"finished at epoch {last}: the time budget ({cfg.time_budget_s:g}s a call) "
+                    f"cut the schedule from {budget_epochs} to {cfg.epochs} epochs"
                 )
+            else:
+                why = f"finished: epoch {last} of {cfg.epochs}"
+            run_log.stop(f"{why}; {best_so_far()}; {time.time() - call_started:.0f}s this call")
     return RunResult(run_dir=run_dir, best_epoch=best_epoch, best_score=best_score, history=history)
 
 

@@ -80,6 +80,16 @@ class ImageAnalysis:
         }
 
 
+@dataclass(frozen=True)
+class LocatedFaces:
+    """The faces found in one image (image coordinates, largest first), each one's aligned crop
+    ``(N, size, size)`` uint8 and its quality flags: what the classifier is given."""
+
+    faces: list[Face]
+    crops: np.ndarray
+    qualities: list[FaceQuality]
+
+
 class Analyzer:
     """Detector + aligner + classifier, built once and reused."""
 
@@ -119,20 +129,33 @@ class Analyzer:
         h, w = rgb.shape[:2]
         if assume_face:
             return self._whole_image_face(rgb)
+        located = self.locate(rgb, detector=detector)
+        if not located.faces:
+            return ImageAnalysis(width=w, height=h)
+        return ImageAnalysis(
+            width=w, height=h, faces=self._read(located.faces, located.crops, located.qualities)
+        )
+
+    def locate(
+        self, rgb: np.ndarray, detector: FaceDetector | None = None, size: int | None = None
+    ) -> LocatedFaces:
+        """Every face of a decoded RGB image (largest first) with its aligned grayscale crop, as the
+        classifier reads it (``size`` defaults to the model's input size), and its quality flags."""
+        h, w = rgb.shape[:2]
         scale = min(1.0, self.detect_max_side / max(h, w))
         work = (
             rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
         faces = (detector or self.detector).detect(work)[: self.max_faces]
+        size = size or self.meta.input_size
         if not faces:
-            return ImageAnalysis(width=w, height=h)
+            return LocatedFaces(faces=[], crops=np.zeros((0, size, size), dtype=np.uint8), qualities=[])
         gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-        size = self.meta.input_size
         crops = np.stack([align_face(gray, f, size, self.meta.alignment) for f in faces])
         qualities = [assess(gray, f, self.thresholds, scale=scale) for f in faces]
         if scale != 1.0:
             faces = [_rescale(f, 1.0 / scale) for f in faces]
-        return ImageAnalysis(width=w, height=h, faces=self._read(faces, crops, qualities))
+        return LocatedFaces(faces=faces, crops=crops, qualities=qualities)
 
     def _whole_image_face(self, rgb: np.ndarray) -> ImageAnalysis:
         h, w = rgb.shape[:2]

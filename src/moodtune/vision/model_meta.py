@@ -42,6 +42,10 @@ class ModelMeta:
     # "Long-tail learning via logit adjustment", ICLR 2021); empty means none.
     temperature: float = 1.0
     logit_bias: tuple[float, ...] = ()
+    # How this model reads a neutral face on average (its adjusted probabilities, in ``labels``
+    # order, over FER+ Valid faces whose majority says neutral), measured at export: what a
+    # listener's own neutral face is calibrated to (``moodtune.vision.calibration``). Empty: unknown.
+    neutral_reading: tuple[float, ...] = ()
     training_data: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
@@ -70,6 +74,13 @@ class ModelMeta:
                 f"logit_bias must have one value per label ({len(self.labels)}), "
                 f"but has {len(self.logit_bias)}"
             )
+        if self.neutral_reading and (
+            len(self.neutral_reading) != len(self.labels) or min(self.neutral_reading) < 0
+        ):
+            raise ModelError(
+                f"neutral_reading must hold one probability per label ({len(self.labels)}), "
+                f"but got {list(self.neutral_reading)}"
+            )
         missing = sorted(set(FER_ALIGNMENT) - set(self.alignment))
         if missing:
             raise ModelError(f"alignment must give {sorted(FER_ALIGNMENT)}, but lacks {missing}")
@@ -87,6 +98,7 @@ class ModelMeta:
         d["labels"] = list(self.labels)
         d["mood_groups"] = {k: list(v) for k, v in self.mood_groups.items()}
         d["logit_bias"] = list(self.logit_bias)
+        d["neutral_reading"] = list(self.neutral_reading)
         return d
 
     @classmethod
@@ -97,6 +109,7 @@ class ModelMeta:
             args["labels"] = tuple(args["labels"])
             args["mood_groups"] = {k: tuple(v) for k, v in args["mood_groups"].items()}
             args["logit_bias"] = tuple(args.get("logit_bias", ()))
+            args["neutral_reading"] = tuple(args.get("neutral_reading", ()))
             return cls(**args)
         except (KeyError, TypeError) as exc:
             raise ModelError(f"model metadata is incomplete or malformed: {exc}") from None

@@ -105,7 +105,10 @@ def _calibrated(svc: Services, faces: list[dict[str, Any]], baseline: dict[str, 
             continue
         raw = {k: face[k] for k in ("probabilities", "mood_probabilities", "valence", "arousal")}
         p = calibrate(
-            check_distribution(face["probabilities"], svc.labels), check_distribution(baseline, svc.labels)
+            check_distribution(face["probabilities"], svc.labels),
+            check_distribution(baseline, svc.labels),
+            svc.labels,
+            reference=svc.classifier.meta.neutral_reading,
         )
         v, a = valence_arousal(p, svc.labels)
         face.update(
