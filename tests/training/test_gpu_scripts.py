@@ -44,9 +44,11 @@ def _script(name: str, env: dict[str, str], check: bool = True) -> subprocess.Co
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from tests.fixtures import make_ferplus_tree
+    from tests.training.test_train_export import _write_fer2013_labels
 
     base = tmp_path_factory.mktemp("gpu")
     tree = make_ferplus_tree(base / "ferplus")
+    _write_fer2013_labels(tree)  # packed beside the votes: the cross-source run mixes them in
     done = _script("gpu-prepare.sh", {"DATA": str(tree), "PACK_DIR": str(base / "pack")})
     return base / "pack", done.stdout
 
@@ -109,3 +111,48 @@ def test_the_device_run_names_what_is_missing(tmp_path: Path) -> None:
     done = _script("gpu-train.sh", {"OUT": str(tmp_path), "PACK": str(tmp_path / "none.npz")}, False)
     assert done.returncode == 2
     assert "none.npz is missing: make it with scripts/gpu-prepare.sh" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_cross_source_device_run_trains_each_weight_side_by_side_and_sends_each_run(
+    prepared: tuple[Path, str], tmp_path: Path
+) -> None:
+    """scripts/gpu-crossdomain.sh: one 112 px network per FER2013 label weight, then (STUDENTS=1)
+    a compact CNN from each; every run comes back as one tar, within the device tool's limits."""
+    import tarfile
+
+    pack_dir, _ = prepared
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {
+        "OUT": str(out),
+        "SMOKE": "1",
+        "STUDENTS": "1",
+        "WEIGHTS": "0 0.3",
+        "PACK": str(pack_dir / "ferplus-gpu.npz"),
+        "WEIGHTS_FILE": str(pack_dir / "effnet-lite0-fp16.pth"),
+        "RUNS": str(tmp_path / "runs"),
+    }
+    done = _script("gpu-crossdomain.sh", env)
+    back = sorted(p.name for p in out.iterdir())
+    assert back == [
+        "cnn48-student-mixed-w000.tar",
+        "cnn48-student-mixed-w030.tar",
+        "summary.log",
+        "teacher-effnet112-mixed-w000.tar",
+        "teacher-effnet112-mixed-w030.tar",
+    ]
+    assert len(back) <= 8 and all(p.stat().st_size < 16 * 2**20 for p in out.iterdir())
+    assert "gpu-crossdomain: done in" in done.stdout
+    from moodtune.training.config import load_config
+
+    with tarfile.open(out / "cnn48-student-mixed-w030.tar") as tar:
+        names = sorted(tar.getnames())
+        tar.extractall(tmp_path / "back", filter="data")
+    assert names == [
+        f"cnn48-student-mixed-w030/{f}" for f in ("best.pt", "config.yaml", "metrics.json", "train.log")
+    ]
+    student = load_config(tmp_path / "back" / "cnn48-student-mixed-w030" / "config.yaml")
+    # the student of weight 0.3 learnt from the network of weight 0.3, on the same mixed targets
+    assert student.teachers == [str(tmp_path / "runs" / "teacher-effnet112-mixed-w030")]
+    assert student.fer2013_weight == pytest.approx(0.3)

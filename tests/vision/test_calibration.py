@@ -65,3 +65,35 @@ def test_bad_distributions_say_what_is_wrong(probabilities: object, message: str
 def test_a_good_distribution_is_normalised() -> None:
     v = check_distribution({e: 2.0 for e in EMOTIONS})
     np.testing.assert_allclose(v, 1 / len(EMOTIONS))
+
+
+# How a model reads an average neutral face (its ModelMeta.neutral_reading): mostly neutral.
+REFERENCE = dist(neutral=0.74, sadness=0.14, happiness=0.05, surprise=0.02, anger=0.03, contempt=0.02)
+# A resting face this model reads as firmly neutral: its real frowns stay under the neutral line.
+FIRM_REST = dist(neutral=0.97, sadness=0.02, anger=0.01)
+
+
+def test_with_the_models_neutral_reading_the_resting_face_reads_as_an_average_neutral_face() -> None:
+    out = calibrate(FIRM_REST, FIRM_REST, reference=REFERENCE)
+    neutral = EMOTIONS.index("neutral")
+    assert EMOTIONS[int(np.argmax(out))] == "neutral"
+    # the resting face's 97% neutral comes down to about the reference's 74% (emotions it never
+    # showed, under the floor, are not amplified beyond it)
+    assert abs(out[neutral] - REFERENCE[neutral] / REFERENCE.sum()) < 0.1
+    # where the baseline shows an emotion above the floor, it maps exactly onto the reference
+    sad = EMOTIONS.index("sadness")
+    assert out[sad] / out[neutral] == pytest.approx(REFERENCE[sad] / REFERENCE[neutral], rel=1e-6)
+
+
+def test_a_frown_of_a_firmly_neutral_face_reads_as_anger_after_calibration() -> None:
+    frown = dist(neutral=0.7, anger=0.25, sadness=0.05)
+    assert EMOTIONS[int(np.argmax(frown))] == "neutral"
+    out = calibrate(frown, FIRM_REST, reference=REFERENCE)
+    assert EMOTIONS[int(np.argmax(out))] == "anger"
+    # while the same frown calibrated toward the fixed 80%-neutral target stays neutral
+    assert EMOTIONS[int(np.argmax(calibrate(frown, FIRM_REST)))] == "neutral"
+
+
+def test_a_bad_reference_reading_is_refused() -> None:
+    with pytest.raises(InvalidMoodInput, match="reference neutral reading"):
+        calibrate(SAD_REST, SAD_REST, reference=[1.0, 0.0])

@@ -40,6 +40,7 @@ def test_round_trip_and_mood_matrix(tmp_path: Path) -> None:
         ({"mood_groups": {"neutral": ("neutral",)}}, "exactly once"),  # labels left ungrouped
         ({"input_size": 4}, "input_size"),  # too small to be a face
         ({"std": 0.0}, "std"),  # division by zero in preprocessing
+        ({"neutral_reading": (0.5, 0.5)}, "neutral_reading"),  # not one probability per label
     ],
 )
 def test_invalid_metadata(kw, message: str) -> None:
@@ -79,6 +80,10 @@ def test_shipped_model_is_small_and_complete() -> None:
     )
     assert meta.mood_groups["positive"] == ("happiness", "surprise")
     assert "ferplus_test" in meta.metrics
+    # what a listener's own neutral face is calibrated to: a distribution, neutral on top
+    assert len(meta.neutral_reading) == len(meta.labels)
+    assert sum(meta.neutral_reading) == pytest.approx(1.0, abs=1e-4)
+    assert max(meta.neutral_reading) == meta.neutral_reading[meta.labels.index("neutral")]
 
 
 def test_adjustment_from_metadata_changes_probabilities_as_documented(tmp_path: Path) -> None:
