@@ -14,23 +14,13 @@
 # SMOKE=1: a few batches of each, to rehearse on the CPU.
 set -euo pipefail
 : "${OUT:?OUT must name the folder whose files come back (the device tool sets it)}"
-PY=${PY:-python3}
+SCRIPT=gpu-crossdomain
 PACK=${PACK:-.pack/ferplus-gpu.npz}
 WEIGHTS_FILE=${WEIGHTS_FILE:-.pack/effnet-lite0-fp16.pth}
 RUNS=${RUNS:-runs-gpu}
 WEIGHTS=${WEIGHTS:-0 0.15 0.3 0.45}
-export PYTHONPATH=src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-for f in "$PACK" "$WEIGHTS_FILE"; do
-    if [ ! -f "$f" ]; then
-        echo "gpu-crossdomain: $f is missing: make it with scripts/gpu-prepare.sh and carry it" >&2
-        exit 2
-    fi
-done
-extra=()
-if [ "${SMOKE:-0}" = 1 ]; then
-    extra=(--set limit_train=64 --set limit_valid=32 --set epochs=2 --set batch_size=16 --set threads=1)
-fi
-nvidia-smi -L 2>/dev/null || echo "gpu-crossdomain: nvidia-smi sees no GPU: training on the CPU"
+source "$(dirname "$0")/gpu-common.sh"
+require_carried "$PACK" "$WEIGHTS_FILE"
 started=$(date +%s)
 rm -rf "$RUNS"
 mkdir -p "$RUNS"

@@ -9,22 +9,12 @@
 # STUDENT_S (default 150). SMOKE=1: a few batches of each, to rehearse on the CPU.
 set -euo pipefail
 : "${OUT:?OUT must name the folder whose files come back (the device tool sets it)}"
-PY=${PY:-python3}
+SCRIPT=gpu-train
 PACK=${PACK:-.pack/ferplus-gpu.npz}
 WEIGHTS=${WEIGHTS:-.pack/effnet-lite0-fp16.pth}
 RUNS=${RUNS:-runs-gpu}
-export PYTHONPATH=src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-for f in "$PACK" "$WEIGHTS"; do
-    if [ ! -f "$f" ]; then
-        echo "gpu-train: $f is missing: make it with scripts/gpu-prepare.sh and carry it" >&2
-        exit 2
-    fi
-done
-extra=()
-if [ "${SMOKE:-0}" = 1 ]; then
-    extra=(--set limit_train=64 --set limit_valid=32 --set epochs=2 --set batch_size=16 --set threads=2)
-fi
-nvidia-smi -L 2>/dev/null || echo "gpu-train: nvidia-smi sees no GPU: training on the CPU"
+source "$(dirname "$0")/gpu-common.sh"
+require_carried "$PACK" "$WEIGHTS"
 log=$OUT/train.log
 started=$(date +%s)
 rm -rf "$RUNS"

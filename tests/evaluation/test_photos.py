@@ -93,6 +93,15 @@ def test_faces_are_read_with_the_serving_paths_crop(photos: dict[str, Path], ana
             np.testing.assert_array_equal(ds.read(i, size), located.crops[0], err_msg=f"{path} at {size}")
 
 
+def test_a_subset_of_photos_keeps_their_aligned_faces(photos: dict[str, Path], analyzer: Analyzer) -> None:
+    ds = open_photos(photos["root"], analyzer, person_pattern=r"^(\w)")
+    size = analyzer.meta.input_size
+    part = ds.subset([1, 0])
+    assert isinstance(part, type(ds)) and part.paths == (ds.paths[1], ds.paths[0])
+    assert part.persons == (ds.persons[1], ds.persons[0])
+    np.testing.assert_array_equal(part.read(0, size), ds.read(1, size))  # the face, not the whole photo
+
+
 def test_the_evaluated_moods_are_what_analyze_reads(photos: dict[str, Path]) -> None:
     result = evaluate_model(f"photos:{photos['root']}")
     serving = Analyzer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,13 +59,11 @@ class FaceDataset:
         return np.flatnonzero(self.labels >= 0)
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> FaceDataset:
-        """A data set of the given rows, in that order."""
+        """A data set of the given rows, in that order (of the same kind as this one)."""
         idx = np.asarray(indices, dtype=np.int64)
-        return FaceDataset(
-            name=self.name,
+        return dataclasses.replace(
+            self,
             paths=tuple(self.paths[i] for i in idx),
-            classes=self.classes,
-            level=self.level,
             labels=self.labels[idx],
             targets=self.targets[idx],
             extra=dict(self.extra),

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,20 +46,10 @@ class PhotoSet(FaceDataset):
         return self._crops[size][index]
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> PhotoSet:
-        """The photos of the given rows, in that order, with their crops."""
+        """The photos of the given rows, in that order, with their persons and crops."""
         idx = np.asarray(indices, dtype=np.int64)
-        base = FaceDataset.subset(self, idx)
-        return PhotoSet(
-            name=base.name,
-            paths=base.paths,
-            classes=base.classes,
-            level=base.level,
-            labels=base.labels,
-            targets=base.targets,
-            extra=base.extra,
-            analyzer=self.analyzer,
-            no_face=self.no_face,
-            no_face_classes=self.no_face_classes,
+        return replace(
+            cast(PhotoSet, super().subset(idx)),
             persons=tuple(self.persons[i] for i in idx) if self.persons else (),
             _crops={size: crops[idx] for size, crops in self._crops.items()},
         )
