@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# One call of the device tool: for each FER2013 label weight in WEIGHTS (default "0 0.15 0.3 0.45"),
+# One call on a GPU machine: for each FER2013 label weight in WEIGHTS (default "0 0.15 0.3 0.45"),
 # side by side on one GPU, train EfficientNet-Lite0 at 112 px (configs/teacher-effnet112-mixed.yaml;
 # the shipped model is its weight-0 run, training-runs/effnet112). With STUDENTS=1, then distil the
 # compact CNN from each (configs/cnn48-student-mixed.yaml), and for FINETUNE_WEIGHT (empty: none)
 # also fine-tune FINETUNE_FROM from that weight's network. Every run comes back through $OUT as one
 # tar (best.pt, config.yaml, metrics.json, train.log), with summary.log: at most 8 files and
-# 64 MiB (the device tool's limits: four 112 px networks, or three and four CNNs, fit).
-# Prepare here first: scripts/gpu-prepare.sh. Then, with the device tool:
-#   run(command="bash scripts/gpu-crossdomain.sh", carry=[".pack/ferplus-gpu.npz",
-#       ".pack/effnet-lite0-fp16.pth"], timeout_s=600)
+# 64 MiB (what comes back from the GPU machine: four 112 px networks, or three and four CNNs, fit).
+# Prepare first: scripts/gpu-prepare.sh, and send .pack/ferplus-gpu.npz and
+# .pack/effnet-lite0-fp16.pth with the repository; on the GPU machine: bash scripts/gpu-crossdomain.sh
 # Seconds of training for each run (its schedule is shortened to fit): TEACHER_S (default 200),
 # STUDENT_S (default 230). Each run is sent as soon as it ends.
 # SMOKE=1: a few batches of each, to rehearse on the CPU.
 set -euo pipefail
-: "${OUT:?OUT must name the folder whose files come back (the device tool sets it)}"
+: "${OUT:?OUT must name the folder whose files come back from the GPU machine}"
 SCRIPT=gpu-crossdomain
 PACK=${PACK:-.pack/ferplus-gpu.npz}
 WEIGHTS_FILE=${WEIGHTS_FILE:-.pack/effnet-lite0-fp16.pth}
