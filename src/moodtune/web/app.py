@@ -8,6 +8,9 @@ on uvicorn (``create_app`` is also the factory each worker process calls).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,6 +47,20 @@ CSP = (
 )
 
 
+def docs_csp(html: str) -> str:
+    """The API docs page's policy: its own files, and exactly the inline scripts it holds (by hash,
+    no 'unsafe-inline'); like the page, never framed."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: read from ``MOODTUNE_*`` variables)."""
     settings = settings or load_settings()
@@ -72,15 +89,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
 
+    docs_page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="moodtune API",
+        swagger_js_url="/docs-static/swagger-ui-bundle.js",
+        swagger_css_url="/docs-static/swagger-ui.css",
+        swagger_favicon_url="/docs-static/favicon-32x32.png",
+    )
+    docs_policy = docs_csp(bytes(docs_page.body).decode())
+
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="moodtune API",
-            swagger_js_url="/docs-static/swagger-ui-bundle.js",
-            swagger_css_url="/docs-static/swagger-ui.css",
-            swagger_favicon_url="/docs-static/favicon-32x32.png",
-        )
+        return HTMLResponse(docs_page.body, headers={"Content-Security-Policy": docs_policy})
 
     @app.get("/healthz", summary="Health check: the model, the catalog and the database")
     async def healthz() -> Any:
@@ -120,7 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 class SecurityHeaders:
     """``nosniff`` and a referrer policy that still gives the YouTube player the page's origin
-    (without one the player fails with error 153). Plain ASGI: no per-request task overhead."""
+    (without one the player fails with error 153) on every response, and the page's CSP on every
+    HTML response that sets none of its own (``/static/index.html`` is the page too). Plain ASGI:
+    no per-request task overhead."""
 
     HEADERS = (
         (b"x-content-type-options", b"nosniff"),
@@ -137,7 +159,13 @@ class SecurityHeaders:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+                headers = [*message.get("headers", []), *self.HEADERS]
+                names = {k.lower(): v for k, v in headers}
+                if names.get(b"content-type", b"").startswith(b"text/html") and (
+                    b"content-security-policy" not in names
+                ):
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

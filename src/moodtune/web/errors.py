@@ -34,20 +34,35 @@ HTTP_CODES = {
 }
 
 
+MAX_MESSAGE = 1000
+"""The longest error message, in characters: an error never echoes a large input back."""
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(0, limit - 40)]}... ({len(text) - max(0, limit - 40)} more characters)"
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": shorten(message, MAX_MESSAGE)}},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _field_message(errors: list[Any]) -> str:
     parts = []
     for e in errors[:5]:
-        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [shorten(str(p), 60) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
         where = ".".join(loc) or "the request body"
         got = e.get("input")
-        shown = "" if got is None or isinstance(got, dict) else f" (got {got!r})"
-        parts.append(f"{where}: {e.get('msg', 'invalid')}{shown}")
+        shown = "" if got is None or isinstance(got, dict) else f" (got {shorten(repr(got), 80)})"
+        parts.append(f"{where}: {shorten(str(e.get('msg', 'invalid')), 200)}{shown}")
     return "; ".join(parts) + " - see /docs for the expected fields"
 
 
@@ -71,10 +86,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = str(exc.detail)
+        path = shorten(request.url.path, 200)
         if exc.status_code == 404:
-            message = f"no such page or API route: {request.url.path}; the API is listed at /docs"
+            message = f"no such page or API route: {path}; the API is listed at /docs"
         elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}; see /docs"
+            message = f"{shorten(request.method, 20)} is not allowed on {path}; see /docs"
         return error_response(
             exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), message, dict(exc.headers or {})
         )

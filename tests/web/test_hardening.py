@@ -1,0 +1,110 @@
+"""Hostile bodies get short, clear answers: multipart forms are bounded and never recurse, error
+messages never echo a large input, and every HTML response carries a content security policy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from moodtune.web.uploads import MAX_PARTS
+
+BOUNDARY = "XyZ"
+MULTIPART = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def form(*parts: tuple[str, bytes], extra_headers: str = "") -> bytes:
+    out = b""
+    for name, data in parts:
+        head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n{extra_headers}\r\n'
+        out += head.encode() + data + b"\r\n"
+    return out + f"--{BOUNDARY}--\r\n".encode()
+
+
+def error_of(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    body = r.json()
+    assert set(body) == {"error"}, body
+    return body["error"]
+
+
+def test_a_form_of_thousands_of_fields_is_refused_by_its_count_and_not_echoed(client: TestClient) -> None:
+    body = form(*[(f"field{i}", b"x") for i in range(16_000)])
+    r = client.post("/api/v1/analyze", content=body, headers=MULTIPART)
+    assert r.status_code == 422
+    err = error_of(r)
+    assert err["code"] == "usage_error"
+    assert f"more than {MAX_PARTS} parts" in err["message"]
+    assert "field15000" not in r.text and len(r.content) < 4096
+
+
+def test_the_image_part_is_read_byte_for_byte_even_when_it_is_all_line_breaks(client: TestClient) -> None:
+    # 2 MB of CRLFs is no image: the answer is the sniffing's, not a stall or a parse error
+    r = client.post("/api/v1/analyze", content=form(("image", b"\r\n" * 1_000_000)), headers=MULTIPART)
+    assert r.status_code == 415
+    assert error_of(r)["code"] == "unsupported_image_format"
+
+
+def test_the_image_field_is_found_among_other_fields(client: TestClient, smiling_crop: bytes) -> None:
+    body = form(("note", b"hello"), ("image", smiling_crop), ("other", b"x"))
+    r = client.post("/api/v1/analyze?assume_face=true", content=body, headers=MULTIPART)
+    assert r.status_code == 200, r.text
+    assert r.json()["faces"][0]["mood"] == "positive"
+
+
+def test_a_nested_multipart_part_is_bytes_never_parsed_into(client: TestClient) -> None:
+    nested = b"payload"
+    for level in range(1000):
+        nested = (
+            f"--n{level}\r\nContent-Type: multipart/mixed; boundary=n{level + 1}\r\n\r\n".encode()
+            + nested
+            + f"\r\n--n{level}--\r\n".encode()
+        )
+    body = form(("image", nested), extra_headers="Content-Type: multipart/mixed; boundary=n0\r\n")
+    r = client.post("/api/v1/analyze", content=body, headers=MULTIPART)
+    assert r.status_code == 415  # read as the bytes of one part: not an image (was a 500)
+    assert error_of(r)["code"] == "unsupported_image_format"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"n": "x" * 1_000_000},  # a huge value of the wrong type
+        {"strategy": "y" * 1_000_000},  # a huge value outside a choice
+        {"k" * 100_000: 1},  # a huge unknown key
+    ],
+)
+def test_a_bad_field_is_named_but_a_large_value_is_not_echoed(client: TestClient, body: dict) -> None:
+    r = client.post("/api/v1/recommendations", json=body)
+    assert r.status_code == 422
+    err = error_of(r)
+    assert err["code"] == "invalid_field" and "more characters" in err["message"]
+    assert len(r.content) < 4096
+
+
+def test_an_unknown_long_path_is_not_echoed_whole(client: TestClient) -> None:
+    r = client.get("/" + "a" * 20_000)
+    assert r.status_code == 404
+    assert len(r.content) < 4096 and "more characters" in error_of(r)["message"]
+
+
+@pytest.mark.parametrize("path", ["/", "/static/index.html", "/docs"])
+def test_every_html_page_has_a_policy_that_forbids_framing(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_docs_page_allows_exactly_its_own_inline_script(client: TestClient) -> None:
+    r = client.get("/docs")
+    scripts = re.findall(r"<script>(.*?)</script>", r.text, flags=re.S)
+    assert scripts  # Swagger UI starts from one inline script
+    script_src = next(d for d in r.headers["content-security-policy"].split(";") if "script-src" in d)
+    for body in scripts:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in script_src
+    assert "unsafe-inline" not in script_src
