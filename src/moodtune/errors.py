@@ -47,6 +47,14 @@ class DatasetError(MoodtuneError):
     status = 400
 
 
+class MalformedBody(MoodtuneError):
+    """A request body that cannot be read as what it says it is (e.g. a broken multipart form)."""
+
+    code = "bad_request"
+    status = 400
+    exit_code = 2
+
+
 class InvalidImage(MoodtuneError):
     """An image could not be decoded or is not usable."""
 

@@ -159,8 +159,8 @@ def test_analyze_finds_the_face_in_a_real_portrait(client: TestClient) -> None:
         (
             b"--b\r\nContent-Disposition: form-data; name=photo; filename=a.png\r\n\r\nxx\r\n--b--\r\n",
             {"content-type": "multipart/form-data; boundary=b"},
-            422,
-            "usage_error",
+            400,
+            "bad_request",
         ),  # a multipart form without the 'image' field
     ],
 )

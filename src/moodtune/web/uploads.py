@@ -15,7 +15,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from moodtune.errors import EmptyImage, ImageTooLarge, UsageError
+from moodtune.errors import EmptyImage, ImageTooLarge, MalformedBody
 
 FIELD = "image"
 MAX_PARTS = 16
@@ -61,7 +61,7 @@ def _multipart_file(body: bytes, content_type: str) -> bytes:
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if not boundary:
-        raise UsageError(
+        raise MalformedBody(
             "the multipart body has no boundary in its Content-Type; send the photo as the file field "
             f"{FIELD!r} of a multipart/form-data form, or as the body itself"
         )
@@ -74,7 +74,7 @@ def _multipart_file(body: bytes, content_type: str) -> bytes:
         nonlocal in_image
         in_image = False
         if len(names) >= MAX_PARTS:
-            raise UsageError(
+            raise MalformedBody(
                 f"the multipart form has more than {MAX_PARTS} parts; send the photo as the file field "
                 f"{FIELD!r}, alone"
             )
@@ -107,16 +107,16 @@ def _multipart_file(body: bytes, content_type: str) -> bytes:
         parser.write(body)
         parser.finalize()
     except MultipartParseError as exc:
-        raise UsageError(
+        raise MalformedBody(
             f"the multipart body could not be read ({exc}; is its boundary right?); send the photo again"
         ) from None
     if not names:
-        raise UsageError(
+        raise MalformedBody(
             "the multipart body could not be read (is its boundary right?); send the photo again"
         )
     if image is not None:
         return bytes(image)
-    raise UsageError(
+    raise MalformedBody(
         f"the multipart form has no field {FIELD!r} (fields: {', '.join(n or '?' for n in names)}); "
         f"send the photo as the file field {FIELD!r}"
     )
