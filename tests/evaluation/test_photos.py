@@ -232,3 +232,11 @@ def test_the_taiwanese_photos_all_have_a_face() -> None:
     assert result["photos"]["no_face"] == 0
     assert result["n"] == 1232
     assert result["calibrated"]["persons"] == 29
+
+
+def test_photos_without_a_folder_says_what_to_give() -> None:
+    from moodtune.errors import UsageError
+    from moodtune.evaluation.run import evaluate_model
+
+    with pytest.raises(UsageError, match=r"photos: needs a folder"):
+        evaluate_model("photos:")

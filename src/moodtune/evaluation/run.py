@@ -72,7 +72,11 @@ def open_evaluation_set(
     """``photos:DIR`` through the serving path (the first model's alignment); any other spec by
     ``open_dataset``."""
     kind, _, path = spec.partition(":")
-    if kind == "photos" and path:
+    if kind == "photos":
+        if not path:
+            raise UsageError(
+                "photos: needs a folder of class folders, e.g. photos:~/my-photos (ROOT/<class>/*.jpg)"
+            )
         return open_photos(path, Analyzer(model_path=model_path), person_pattern=person_pattern)
     if person_pattern is not None:
         raise UsageError("--person-pattern applies only to photos:DIR data sets")
