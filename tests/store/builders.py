@@ -44,6 +44,7 @@ EMPTY = {
     "listeners": 0,
     "feedback": 0,
     "readings": 0,
+    "retired_listeners": 0,
     "video_marks": 0,
     "youtube_videos": 0,
     "youtube_resolutions": 0,

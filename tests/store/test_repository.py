@@ -281,13 +281,24 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     assert sql(store, "SELECT count(*) FROM listeners WHERE id = 'a'") == [(0,)]
     assert store.listener("b") == kept
     assert len(store.feedback("b")) == 3 and len(store.history("b")) == 2
-    assert store.counts() == {**EMPTY, "listeners": 1, "feedback": 3, "readings": 2, "video_marks": 1}
+    assert store.counts() == {
+        **EMPTY,
+        "listeners": 1,
+        "feedback": 3,
+        "readings": 2,
+        "video_marks": 1,
+        "retired_listeners": 1,
+    }
     assert store.forget("a") == {
         "listeners": 0,
         "feedback": 0,
         "readings": 0,
         "youtube_tokens": 0,
     }  # twice: fine
+    # the id is retired for good, and only its hash is kept
+    assert store.is_retired("a") and not store.is_retired("b")
+    assert sql(store, "SELECT count(*) FROM retired_listeners") == [(1,)]
+    assert sql(store, "SELECT count(*) FROM retired_listeners WHERE id = 'a'") == [(0,)]
 
 
 def test_deleting_a_listener_row_cascades_to_its_feedback_and_readings(store: Store) -> None:

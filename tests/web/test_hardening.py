@@ -8,6 +8,7 @@ import hashlib
 import re
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from moodtune.web.uploads import MAX_PARTS
@@ -108,3 +109,24 @@ def test_the_docs_page_allows_exactly_its_own_inline_script(client: TestClient) 
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in script_src
     assert "unsafe-inline" not in script_src
+
+
+def test_a_forgotten_listener_id_never_comes_back(client: TestClient, app: FastAPI) -> None:
+    """Delete all my data retires the id: its old cookie, replayed, gets a fresh identity and
+    stores nothing under the old one."""
+    song = next(iter(app.state.services.catalog)).id
+    first = client.post("/api/v1/feedback", json={"song_id": song, "event": "like"})
+    assert first.status_code == 201, first.text
+    old_cookie = client.cookies.get("moodtune_listener")
+    assert old_cookie and client.get("/api/v1/me").json()["feedback_count"] == 1
+    assert client.delete("/api/v1/me").status_code == 204
+
+    client.cookies.clear()
+    client.cookies.set("moodtune_listener", old_cookie)
+    again = client.post("/api/v1/feedback", json={"song_id": song, "event": "like"})
+    assert again.status_code == 201
+    fresh = again.cookies.get("moodtune_listener")
+    assert fresh and fresh != old_cookie  # a new identity was issued
+    client.cookies.clear()
+    client.cookies.set("moodtune_listener", old_cookie)
+    assert client.get("/api/v1/me").json()["feedback_count"] == 0  # nothing stored under the old id

@@ -66,6 +66,16 @@ class Listener(Base):
     calibration: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
+class RetiredListener(Base):
+    """A listener id whose owner asked to forget everything ("Delete all my data"): kept, alone,
+    so that the old cookie replayed later gets a fresh identity instead of storing under it again."""
+
+    __tablename__ = "retired_listeners"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    retired_at: Mapped[float] = mapped_column(Double, nullable=False)
+
+
 class FeedbackEvent(Base):
     """One feedback event (``taste.Feedback``) by one listener on one song."""
 

@@ -23,6 +23,7 @@ that cannot be used raises ``StoreError`` (HTTP 503).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -38,7 +39,7 @@ from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
 from moodtune.store import validation as v
-from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, VideoMarkRow
+from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, RetiredListener, VideoMarkRow
 from moodtune.store.youtube import YouTubeTables
 
 __all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
@@ -47,6 +48,12 @@ _LISTENERS = cast(Table, Listener.__table__)
 _FEEDBACK = cast(Table, FeedbackEvent.__table__)
 _READINGS = cast(Table, Reading.__table__)
 _VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
+_RETIRED = cast(Table, RetiredListener.__table__)
+
+
+def retired_key(listener_id: str) -> str:
+    """What ``retired_listeners`` keeps of a forgotten listener id: its SHA-256, never the id."""
+    return hashlib.sha256(listener_id.encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -309,8 +316,8 @@ class Store(YouTubeTables):
 
     def forget(self, listener_id: str) -> dict[str, int]:
         """Delete everything kept about the listener: their row (settings, calibration), feedback,
-        readings and YouTube connection. Returns how many rows of each were deleted (``listeners`` and
-        ``youtube_tokens`` are 0 or 1)."""
+        readings and YouTube connection, and retire the id (only its hash is kept: ``is_retired``).
+        Returns how many rows of each were deleted (``listeners`` and ``youtube_tokens`` are 0 or 1)."""
         listener_id = v.check_id("listener_id", listener_id)
         with self._write() as session:
             # Children first and explicitly, to count them (ON DELETE CASCADE would also remove them).
@@ -326,7 +333,16 @@ class Store(YouTubeTables):
                     session.execute(delete(_LISTENERS).where(_LISTENERS.c.id == listener_id))
                 ),
             }
+            retire = self._insert(_RETIRED).values(id=retired_key(listener_id), retired_at=time.time())
+            session.execute(retire.on_conflict_do_nothing(index_elements=["id"]))
         return {k: deleted[k] for k in ("listeners", "feedback", "readings", "youtube_tokens")}
+
+    def is_retired(self, listener_id: str) -> bool:
+        """Whether the listener asked to forget everything (``forget``): its id is never used again."""
+        listener_id = v.check_id("listener_id", listener_id)
+        with self._read() as session:
+            found = session.scalar(select(_RETIRED.c.id).where(_RETIRED.c.id == retired_key(listener_id)))
+        return found is not None
 
     # -- feedback ---------------------------------------------------------------------------------
 

@@ -85,8 +85,9 @@ class Listener:
 
 def listener(request: Request, response: Response, svc: Svc) -> Listener:
     known = svc.cookie.read(request)
-    if known is not None:
+    if known is not None and not svc.store.is_retired(known):
         return Listener(known, new=False)
+    # no cookie, a forged one, or the id of a listener who asked to forget everything: a fresh id
     fresh = svc.cookie.new_id()
     svc.cookie.issue(response, fresh, request)
     return Listener(fresh, new=True)
