@@ -55,6 +55,14 @@ class MalformedBody(MoodtuneError):
     exit_code = 2
 
 
+class ForeignOrigin(MoodtuneError):
+    """A state-changing request sent by a page of another site (its Origin is not this service)."""
+
+    code = "foreign_origin"
+    status = 403
+    exit_code = 2
+
+
 class InvalidImage(MoodtuneError):
     """An image could not be decoded or is not usable."""
 

@@ -130,3 +130,31 @@ def test_a_forgotten_listener_id_never_comes_back(client: TestClient, app: FastA
     client.cookies.clear()
     client.cookies.set("moodtune_listener", old_cookie)
     assert client.get("/api/v1/me").json()["feedback_count"] == 0  # nothing stored under the old id
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        (None, 201),  # the CLI or a script: no Origin
+        ("http://testserver", 201),  # the page itself (the test client's host)
+        ("https://testserver", 201),  # the page behind a proxy that ends TLS
+        ("https://evil.example", 403),  # another site's page, carrying the listener's cookie
+        ("http://testserver.evil.example", 403),  # a look-alike host
+        ("null", 403),  # a sandboxed frame or a file:// page
+    ],
+)
+def test_changes_are_taken_only_from_the_services_own_page(
+    client: TestClient, app: FastAPI, origin: str | None, status: int
+) -> None:
+    song = next(iter(app.state.services.catalog)).id
+    headers = {} if origin is None else {"origin": origin}
+    r = client.post("/api/v1/feedback", json={"song_id": song, "event": "like"}, headers=headers)
+    assert r.status_code == status, r.text
+    if status == 403:
+        assert error_of(r)["code"] == "foreign_origin"
+        assert client.get("/api/v1/me").json()["feedback_count"] == 0  # nothing was stored
+
+
+def test_reading_from_another_origin_is_not_refused(client: TestClient) -> None:
+    r = client.get("/api/v1/config", headers={"origin": "https://evil.example"})
+    assert r.status_code == 200

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from moodtune.errors import InvalidMoodInput, SongNotFound, UsageError
+from moodtune.errors import ForeignOrigin, InvalidMoodInput, SongNotFound, UsageError
 from moodtune.moodspace import valence_arousal
 from moodtune.music.catalog import YOUTUBE_ID
 from moodtune.music.plan import STRATEGIES, Reading
@@ -77,6 +78,28 @@ def rate_limit(request: Request, svc: Svc) -> None:
     svc.limiter.check(client_key(request, svc))
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def same_origin(request: Request) -> None:
+    """A state-changing request that a browser marks with another site's ``Origin`` is refused:
+    the listener cookie is sent with it (SameSite=Lax still lets some through), so another page
+    could otherwise write in the listener's name. Requests without ``Origin`` (the CLI, scripts)
+    and the page's own requests pass."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    # Hosts, not schemes: behind a proxy that ends TLS the service itself sees plain HTTP.
+    own = request.headers.get("host", request.url.netloc).lower()
+    if urlsplit(origin).netloc.lower() != own:
+        raise ForeignOrigin(
+            f"this request came from a page of another site ({origin[:100]}), not from {own}: moodtune "
+            "takes changes only from its own page; open the page itself to like, skip or change settings"
+        )
+
+
 @dataclass(frozen=True)
 class Listener:
     id: str
@@ -95,7 +118,7 @@ def listener(request: Request, response: Response, svc: Svc) -> Listener:
 
 Who = Annotated[Listener, Depends(listener)]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(rate_limit)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(rate_limit), Depends(same_origin)])
 
 
 # --- analyze --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import Field
 
 from moodtune.errors import MoodtuneError, UsageError
-from moodtune.web.api import Svc, Who, rate_limit
+from moodtune.web.api import Svc, Who, rate_limit, same_origin
 from moodtune.web.schemas import Strict
 from moodtune.youtube.api import Retry
 from moodtune.youtube.errors import OAuthStateInvalid, YouTubeNotConnected
@@ -26,7 +26,9 @@ from moodtune.youtube.oauth import CALLBACK_PATH, SCOPE, pkce_pair
 from moodtune.youtube.play import playable_video
 from moodtune.youtube.playlists import Entry, save_playlist
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(rate_limit)], tags=["youtube"])
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(rate_limit), Depends(same_origin)], tags=["youtube"]
+)
 
 NO_VIDEO = "no playable YouTube video (it plays through Spotify or a search link)"
 
