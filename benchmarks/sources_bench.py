@@ -41,11 +41,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from model_bench import Ours
-from moodtune.datasets import open_folder
+from moodtune.datasets import FaceDataset, open_folder
 from moodtune.emotions import DEFAULT_MOOD_GROUPS, EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.evaluation.evaluate import evaluate_probs
-from moodtune.evaluation.photos import calibrated_by_person, person_of
+from moodtune.evaluation.photos import calibrated_report, person_of
 from moodtune.evaluation.run import evaluate_model
 from peer_fer import FerPeer, evaluate_split
 
@@ -124,7 +124,7 @@ def crop_rows(model: Any, name: str, ferplus: Path) -> list[dict[str, Any]]:
 def our_photo_rows(photos: Path, model: Path | None, pattern: str) -> list[dict[str, Any]]:
     result = evaluate_model(f"photos:{photos}", model_path=model, person_pattern=pattern)
     ph = result["photos"]
-    posed = len(_posed_classes(photos))
+    posed = len(_posed_classes(open_folder(photos)))
     whole = {
         "source": "Taiwanese photos (whole pipeline)",
         "model": "moodtune",
@@ -147,8 +147,7 @@ def our_photo_rows(photos: Path, model: Path | None, pattern: str) -> list[dict[
     return rows
 
 
-def _posed_classes(photos: Path) -> list[str]:
-    folder = open_folder(photos)
+def _posed_classes(folder: FaceDataset) -> list[str]:
     return [c for c, k in folder.class_counts().items() if k]
 
 
@@ -163,7 +162,7 @@ def peer_photo_rows(pipeline: FerPhotoPipeline, photos: Path, pattern: str) -> l
             crops.append(crop)
     set_found = set(found)
     missed = [str(p) for i, p in enumerate(folder.paths) if i not in set_found]
-    posed = f"{len(_posed_classes(photos))} posed"
+    posed = f"{len(_posed_classes(folder))} posed"
     rows: list[dict[str, Any]] = []
     if not found:
         return [
@@ -190,16 +189,14 @@ def peer_photo_rows(pipeline: FerPhotoPipeline, photos: Path, pattern: str) -> l
         }
     )
     persons = [person_of(folder.paths[i], pattern) for i in found]
-    neutral = folder.classes.index("neutral")
-    cal, kept = calibrated_by_person(probs, persons, y == neutral, EMOTIONS)
-    if len(kept):
-        cal_report = evaluate_probs(cal, y[kept], folder.classes, folder.level, EMOTIONS, DEFAULT_MOOD_GROUPS)
+    cal = calibrated_report(probs, y, folder.classes, folder.level, persons, EMOTIONS, DEFAULT_MOOD_GROUPS)
+    if cal["n"]:
         rows.append(
             {
                 "source": "Taiwanese photos, calibrated per person",
                 "model": "fer (peer)",
-                **mood_row(cal_report, posed),
-                "persons": len({persons[i] for i in kept}),
+                **mood_row(cal, posed),
+                "persons": int(cal["persons"]),
             }
         )
     return rows

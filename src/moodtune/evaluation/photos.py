@@ -14,7 +14,7 @@ each file's name (without its suffix); its first group, or the whole match, name
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +24,7 @@ import numpy as np
 from moodtune.datasets.base import FaceDataset
 from moodtune.datasets.folder import open_folder
 from moodtune.errors import DatasetError, MoodtuneError, UsageError
+from moodtune.evaluation.evaluate import evaluate_probs
 from moodtune.vision.calibration import calibrate
 from moodtune.vision.engine import Analyzer
 from moodtune.vision.image_io import load_image
@@ -42,7 +43,7 @@ class PhotoSet(FaceDataset):
 
     def read(self, index: int, size: int) -> np.ndarray:
         if size not in self._crops:
-            self._crops[size] = self._locate_all(size)[1]
+            self._crops[size] = locate_largest(self.analyzer, self.paths, size)[1]
         return self._crops[size][index]
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> PhotoSet:
@@ -53,9 +54,6 @@ class PhotoSet(FaceDataset):
             persons=tuple(self.persons[i] for i in idx) if self.persons else (),
             _crops={size: crops[idx] for size, crops in self._crops.items()},
         )
-
-    def _locate_all(self, size: int) -> tuple[list[bool], np.ndarray]:
-        return locate_largest(self.analyzer, self.paths, size)
 
     def no_face_report(self) -> dict[str, Any]:
         by_class: dict[str, int] = {}
@@ -164,3 +162,25 @@ def calibrated_by_person(
     if not rows:
         return np.zeros((0, probs.shape[1])), np.zeros(0, dtype=np.int64)
     return np.stack(out), np.asarray(rows, dtype=np.int64)
+
+
+def calibrated_report(
+    probs: np.ndarray,
+    y: np.ndarray,
+    classes: Sequence[str],
+    level: str,
+    persons: Sequence[str],
+    labels: Sequence[str],
+    mood_groups: Mapping[str, Sequence[str]],
+    reference: Sequence[float] = (),
+) -> dict[str, Any]:
+    """``evaluate_probs``'s report after each person's readings ``probs`` (true classes ``y``
+    indexing ``classes``) are calibrated by their own neutral photos (leave one out), on the photos
+    of persons who have another neutral photo; ``persons`` counts them."""
+    neutral = list(classes).index("neutral")
+    cal, kept = calibrated_by_person(probs, persons, np.asarray(y) == neutral, labels, reference=reference)
+    if len(kept) == 0:
+        return {"n": 0, "note": "no person has a neutral photo to calibrate by"}
+    report = evaluate_probs(cal, np.asarray(y)[kept], classes, level, labels, mood_groups)
+    report["persons"] = len({persons[i] for i in kept})
+    return report

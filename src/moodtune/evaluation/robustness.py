@@ -24,7 +24,7 @@ their top emotion. numpy and OpenCV only, like serving: no PyTorch.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import cv2
@@ -189,14 +189,7 @@ class PerturbationResult:
     emotion_flip: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "n": self.n,
-            "accuracy": self.accuracy,
-            "mood_accuracy": self.mood_accuracy,
-            "mood_flip": self.mood_flip,
-            "emotion_flip": self.emotion_flip,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

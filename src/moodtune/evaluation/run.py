@@ -11,10 +11,9 @@ import numpy as np
 from moodtune.datasets import FaceDataset, open_dataset
 from moodtune.errors import UsageError
 from moodtune.evaluation.evaluate import evaluate_probs, predict_dataset
-from moodtune.evaluation.photos import PhotoSet, calibrated_by_person, open_photos
+from moodtune.evaluation.photos import PhotoSet, calibrated_report, open_photos
 from moodtune.vision.classifier import EmotionClassifier
 from moodtune.vision.engine import Analyzer
-from moodtune.vision.model_meta import ModelMeta
 
 
 def evaluate_classifier(clf: EmotionClassifier, dataset: FaceDataset) -> dict[str, Any]:
@@ -39,7 +38,17 @@ def evaluate_ensemble(classifiers: Sequence[EmotionClassifier], dataset: FaceDat
     if isinstance(dataset, PhotoSet):
         report["photos"] = dataset.no_face_report()
         if dataset.persons:
-            report["calibrated"] = calibrated_report(probs, dataset, first)
+            rows = dataset.labelled
+            report["calibrated"] = calibrated_report(
+                probs,
+                dataset.labels[rows],
+                dataset.classes,
+                dataset.level,
+                [dataset.persons[i] for i in rows],
+                first.labels,
+                first.mood_groups,
+                reference=first.neutral_reading,
+            )
     return report
 
 
@@ -48,22 +57,6 @@ def ensemble_probs(classifiers: Sequence[EmotionClassifier], dataset: FaceDatase
     return np.mean(
         [predict_dataset(clf.predict_proba, dataset, clf.meta.input_size) for clf in classifiers], axis=0
     )
-
-
-def calibrated_report(probs: np.ndarray, dataset: PhotoSet, meta: ModelMeta) -> dict[str, Any]:
-    """The report after each person's readings are calibrated by their own neutral photos (leave one
-    out), on the photos of persons who have another neutral photo."""
-    rows = dataset.labelled
-    y = dataset.labels[rows]
-    neutral = dataset.classes.index("neutral")
-    persons = [dataset.persons[i] for i in rows]
-    labels, mood_groups = meta.labels, meta.mood_groups
-    cal, kept = calibrated_by_person(probs, persons, y == neutral, labels, reference=meta.neutral_reading)
-    if len(kept) == 0:
-        return {"n": 0, "note": "no person has a neutral photo to calibrate by"}
-    report = evaluate_probs(cal, y[kept], dataset.classes, dataset.level, labels, mood_groups)
-    report["persons"] = len(set(persons[i] for i in kept))
-    return report
 
 
 def open_evaluation_set(

@@ -319,7 +319,6 @@ def export_run(
     meta = replace(meta, temperature=temperature, logit_bias=bias)
     meta.save(meta_path_for(out_path))
     meta = replace(meta, neutral_reading=neutral_reading(out_path, cfg.data))
-    meta.save(meta_path_for(out_path))
     checks["adjustment"] = chosen
     measured = measured_metrics(out_path, cfg.data)
     meta = replace(meta, metrics={**meta.metrics, **measured, "export_checks": checks})

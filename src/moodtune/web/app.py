@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
+        return FileResponse(STATIC / "index.html")  # its CSP comes from SecurityHeaders
 
     docs_page = get_swagger_ui_html(
         openapi_url="/openapi.json",
