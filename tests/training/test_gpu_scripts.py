@@ -1,5 +1,5 @@
-"""scripts/gpu-prepare.sh and scripts/gpu-train.sh: what a session does when it is lent a GPU for
-a few minutes. Rehearsed here on the CPU, in the way the device tool runs them: only the
+"""scripts/gpu-prepare.sh and scripts/gpu-train.sh: what one call on a GPU machine does in
+a few minutes. Rehearsed here on the CPU, in the way a GPU machine runs them: only the
 repository and the two carried files, moodtune from the source tree, results under $OUT."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_prepare_refuses_what_would_not_travel(tmp_path: Path) -> None:
         "gpu-prepare.sh", {"DATA": str(tree), "PACK_DIR": str(tmp_path / "p"), "LIMIT": "1000"}, False
     )
     assert done.returncode == 1
-    assert "over the device tool's limit" in done.stderr
+    assert "over the 64 MiB sent to a GPU machine" in done.stderr
 
 
 @pytest.mark.slow
@@ -95,7 +95,7 @@ def test_the_device_run_trains_teacher_and_student_and_sends_them_back(
         "teacher-effnet112/config.yaml",
         "teacher-effnet112/metrics.json",
         "train.log",
-    ]  # within the device tool's 8 files, 2 folders down
+    ]  # within the 8 files, 2 folders down, that come back from a GPU machine
     assert all(p.stat().st_size < 16 * 2**20 for p in out.rglob("*") if p.is_file())
     assert "gpu-train: done in" in done.stdout
     # The student learnt from the teacher just trained (and the shipped model).
@@ -118,7 +118,7 @@ def test_the_cross_source_device_run_trains_each_weight_side_by_side_and_sends_e
     prepared: tuple[Path, str], tmp_path: Path
 ) -> None:
     """scripts/gpu-crossdomain.sh: one 112 px network per FER2013 label weight, then (STUDENTS=1)
-    a compact CNN from each; every run comes back as one tar, within the device tool's limits."""
+    a compact CNN from each; every run comes back as one tar, within what comes back from a GPU machine."""
     import tarfile
 
     pack_dir, _ = prepared

@@ -255,8 +255,8 @@ def utc_now() -> str:
 class RunLog:
     """``RUN/train.log``: the run's own plain-text log, appended to by every call of ``fit`` (a
     line when it starts or resumes, the console's line for each epoch, a line when it stops), so a
-    run trained over several sessions keeps its whole log beside its checkpoint. Each line is
-    written and flushed on its own: a killed session keeps what it wrote. As a context manager, it
+    run trained over several calls keeps its whole log beside its checkpoint. Each line is
+    written and flushed on its own: a killed call keeps what it wrote. As a context manager, it
     logs the exception that ends a call."""
 
     def __init__(self, path: Path) -> None:
@@ -292,7 +292,7 @@ def fit(
     """Train per ``cfg``; with ``resume``, continue the run in ``run_dir`` from ``last.pt``.
 
     ``stop_after`` ends this call after that many epochs (checkpointed), so a long schedule can
-    be trained over several sessions with ``--resume``; the schedule itself is unchanged."""
+    be trained over several calls with ``--resume``; the schedule itself is unchanged."""
     cfg.require_checkpoints()
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
