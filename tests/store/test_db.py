@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +40,26 @@ def test_a_sqlite_database_gets_its_folder_and_the_pragmas_a_threaded_service_ne
             assert pragma("foreign_keys") == 1  # ON DELETE CASCADE works
             assert pragma("synchronous") == 1  # NORMAL
     finally:
+        engine.dispose()
+
+
+def test_a_connection_to_a_new_database_waits_while_another_process_holds_its_write_lock(tmp_path: Path) -> None:
+    # Another process migrating a new database holds the write lock; switching the file to WAL
+    # needs the exclusive lock, and SQLite refuses that at once instead of waiting.
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    release = threading.Timer(0.3, holder.execute, ("COMMIT",))
+    release.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    finally:
+        release.join()
+        holder.close()
         engine.dispose()
 
 

@@ -30,7 +30,9 @@ Errors: a malformed URL, a server that cannot be reached or a schema newer than 
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,10 +71,9 @@ CONNECT_TIMEOUT_S = 10
 """How long a PostgreSQL connection attempt may take (unless the URL sets ``connect_timeout``)."""
 WRITE = "moodtune_write"
 """Execution option: on SQLite, begin the transaction with ``BEGIN IMMEDIATE`` (take the write lock)."""
-# SQLite pragmas, in this order: the busy timeout first so that switching to WAL waits for a lock.
+# SQLite pragmas every connection sets (write-ahead logging is set apart: see _use_wal).
 SQLITE_PRAGMAS: tuple[str, ...] = (
     f"busy_timeout = {BUSY_TIMEOUT_MS}",
-    "journal_mode = WAL",
     "foreign_keys = ON",
     "synchronous = NORMAL",
 )
@@ -162,6 +163,7 @@ def _sqlite_engine(url: URL) -> Engine:
         try:
             for pragma in SQLITE_PRAGMAS:
                 cursor.execute(f"PRAGMA {pragma}")
+            _use_wal(cursor)
         finally:
             cursor.close()
 
@@ -171,6 +173,25 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database file to write-ahead logging (a setting kept in the file, so only the
+    first connection to a new database changes it). The switch needs the exclusive lock, and SQLite
+    answers "database is locked" at once, without waiting out the busy timeout, when another
+    process holds the write lock (for instance while it migrates the new database): wait and try
+    again until the busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _is_unavailable(error: BaseException) -> bool:
