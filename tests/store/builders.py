@@ -46,6 +46,7 @@ EMPTY = {
     "readings": 0,
     "retired_listeners": 0,
     "video_marks": 0,
+    "video_reports": 0,
     "youtube_videos": 0,
     "youtube_resolutions": 0,
     "youtube_quota": 0,

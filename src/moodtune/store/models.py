@@ -1,14 +1,19 @@
 """The database schema: what the web service keeps about its anonymous listeners, and nothing more.
 
-Eight tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
+Ten tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
 (``tests/store/test_migrations.py`` compares the two):
 
 * ``listeners``: one row per listener id (the random id in the listener's signed cookie), with the
   listener's settings (``history_enabled``, ``calibration_enabled``) and calibration baseline (the
   8 emotion probabilities of their neutral face, normalised to sum to 1).
+* ``retired_listeners``: the SHA-256 of each id whose listener asked to forget everything, so that
+  the old cookie never stores under it again.
 * ``feedback``: like / dislike / skip / complete events on songs (``moodtune.music.taste``).
 * ``readings``: mood readings, kept only for listeners who turned history on.
-* ``video_marks``: YouTube videos reported unplayable (player error 2, 100, 101 or 150), global.
+* ``video_marks``: YouTube videos unplayable for everyone (player error 2, 100, 101 or 150), once
+  enough distinct listeners reported them or a ``videos.list`` check confirmed it.
+* ``video_reports``: which listener reported which video (one row per listener and video): a
+  report hides the video at once for its listener and counts toward the mark for everyone.
 * ``youtube_videos``, ``youtube_resolutions``: the YouTube Data API's answers, cached
   (``moodtune.youtube.resolve``): each video's status and each song's search result, with reasons.
 * ``youtube_quota``: Data API units spent per Pacific day (``moodtune.youtube.quota``).
@@ -121,6 +126,20 @@ class VideoMarkRow(Base):
     first_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
     last_marked_at: Mapped[float] = mapped_column(Double, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default=text("'unplayable'"))
+
+
+class VideoReport(Base):
+    """One listener's report that a video would not play in their page (migration 0004)."""
+
+    __tablename__ = "video_reports"
+    __table_args__ = (Index("ix_video_reports_listener_id", "listener_id"),)
+
+    youtube_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    listener_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[int] = mapped_column(Integer, nullable=False)
+    reported_at: Mapped[float] = mapped_column(Double, nullable=False)
 
 
 # --- YouTube (moodtune.youtube; migration 0002) ---------------------------------------------------
