@@ -63,6 +63,15 @@ class ForeignOrigin(MoodtuneError):
     exit_code = 2
 
 
+class ListenerRequired(MoodtuneError):
+    """A request that counts as a listener's word (a report that a video will not play) came
+    without the listener cookie the page holds."""
+
+    code = "listener_required"
+    status = 403
+    exit_code = 2
+
+
 class InvalidImage(MoodtuneError):
     """An image could not be decoded or is not usable."""
 

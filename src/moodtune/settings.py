@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         "Google's OAuth redirect goes to {origin}/api/v1/youtube/oauth/callback (default: the request's)",
     )
     # --- YouTube (moodtune.youtube) ---
+    video_report_quorum: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="distinct listeners whose reports that a video will not play mark it unplayable for "
+        "everyone (each reporter stops getting it at once; a Data API check can mark it sooner)",
+    )
     youtube_api_key: SecretStr | None = Field(
         None,
         description="YouTube Data API v3 key: `moodtune youtube resolve` and the web service's search "

@@ -43,7 +43,9 @@ def test_a_sqlite_database_gets_its_folder_and_the_pragmas_a_threaded_service_ne
         engine.dispose()
 
 
-def test_a_connection_to_a_new_database_waits_while_another_process_holds_its_write_lock(tmp_path: Path) -> None:
+def test_a_connection_to_a_new_database_waits_while_another_process_holds_its_write_lock(
+    tmp_path: Path,
+) -> None:
     # Another process migrating a new database holds the write lock; switching the file to WAL
     # needs the exclusive lock, and SQLite refuses that at once instead of waiting.
     path = tmp_path / "new.db"

@@ -18,6 +18,7 @@ from moodtune.store import (
     Store,
     StoredReading,
     VideoMark,
+    VideoReported,
 )
 from tests.store.builders import EMPTY, probabilities, reading, sql
 
@@ -266,6 +267,7 @@ def _listener_with_everything(store: Store, listener: str) -> None:
         store.add_feedback(listener, f"s_{i}", "like", at=float(i))
     for i in range(2):
         store.add_reading(listener, reading(at=float(i)))
+    store.report_video(listener, VIDEO, 150, quorum=3)
 
 
 def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store: Store) -> None:
@@ -274,7 +276,13 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     store.mark_video(VIDEO, 150)
     kept = store.listener("b")
 
-    assert store.forget("a") == {"listeners": 1, "feedback": 3, "readings": 2, "youtube_tokens": 0}
+    assert store.forget("a") == {
+        "listeners": 1,
+        "feedback": 3,
+        "readings": 2,
+        "video_reports": 1,
+        "youtube_tokens": 0,
+    }
 
     assert store.listener("a") == ListenerState.default("a")
     assert store.feedback("a") == [] and store.history("a") == []
@@ -287,12 +295,15 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
         "feedback": 3,
         "readings": 2,
         "video_marks": 1,
+        "video_reports": 1,
         "retired_listeners": 1,
     }
+    assert store.reported_videos("a") == frozenset() and store.reported_videos("b") == {VIDEO}
     assert store.forget("a") == {
         "listeners": 0,
         "feedback": 0,
         "readings": 0,
+        "video_reports": 0,
         "youtube_tokens": 0,
     }  # twice: fine
     # the id is retired for good, and only its hash is kept
@@ -301,14 +312,22 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
     assert sql(store, "SELECT count(*) FROM retired_listeners WHERE id = 'a'") == [(0,)]
 
 
-def test_deleting_a_listener_row_cascades_to_its_feedback_and_readings(store: Store) -> None:
+def test_deleting_a_listener_row_cascades_to_its_feedback_readings_and_reports(store: Store) -> None:
     # The schema itself guarantees forget's promise, whoever deletes the row (ON DELETE CASCADE;
     # on SQLite only with PRAGMA foreign_keys=ON, which make_engine sets).
     _listener_with_everything(store, "a")
     _listener_with_everything(store, "b")
     sql(store, "DELETE FROM listeners WHERE id = 'a'")
-    assert store.counts() == {**EMPTY, "listeners": 1, "feedback": 3, "readings": 2, "video_marks": 0}
+    assert store.counts() == {
+        **EMPTY,
+        "listeners": 1,
+        "feedback": 3,
+        "readings": 2,
+        "video_marks": 0,
+        "video_reports": 1,
+    }
     assert sql(store, "SELECT DISTINCT listener_id FROM feedback") == [("b",)]
+    assert sql(store, "SELECT DISTINCT listener_id FROM video_reports") == [("b",)]
 
 
 def test_feedback_cannot_name_a_listener_that_does_not_exist(store: Store) -> None:
@@ -358,6 +377,50 @@ def test_unplayable_videos_are_the_marks_with_status_unplayable(store: Store) ->
     assert store.unplayable_videos() == {VIDEO}
     assert store.mark_video(OTHER_VIDEO, 150).status == "unplayable"  # reported again: unplayable again
     assert store.unplayable_videos() == {VIDEO, OTHER_VIDEO}
+
+
+def test_a_report_hides_the_video_for_its_listener_and_marks_it_for_everyone_at_the_quorum(
+    store: Store,
+) -> None:
+    first = store.report_video("a", VIDEO, 150, song_id="s_1", at=100.0, quorum=3)
+    assert first == VideoReported(VIDEO, listeners=1, marked=False)
+    assert store.reported_videos("a") == {VIDEO} and store.reported_videos("b") == frozenset()
+    assert store.unplayable_videos() == frozenset()  # one listener takes nothing away from others
+    # the same listener again (a reload, a retry, a loop) still counts once
+    for at in (101.0, 102.0, 103.0):
+        assert store.report_video("a", VIDEO, 150, at=at, quorum=3).listeners == 1
+    assert store.unplayable_videos() == frozenset()
+    assert store.report_video("b", VIDEO, 101, at=110.0, quorum=3) == VideoReported(VIDEO, 2, False)
+    third = store.report_video("c", VIDEO, 100, at=120.0, quorum=3)
+    assert third == VideoReported(VIDEO, 3, True)
+    assert store.unplayable_videos() == {VIDEO}
+    assert store.video_mark(VIDEO) == VideoMark(VIDEO, None, 100, 1, 120.0, 120.0, "unplayable")
+    # a check that finds it playable again clears the mark and the reports behind it
+    assert store.set_video_playable(VIDEO)
+    assert store.unplayable_videos() == frozenset() and store.reported_videos("a") == frozenset()
+    assert store.report_video("d", VIDEO, 150, quorum=3) == VideoReported(VIDEO, 1, False)
+
+
+def test_a_quorum_of_one_marks_at_the_first_report(store: Store) -> None:
+    assert store.report_video("a", VIDEO, 2, quorum=1) == VideoReported(VIDEO, 1, True)
+    assert store.unplayable_videos() == {VIDEO}
+
+
+@pytest.mark.parametrize(
+    ("args", "quorum", "match"),
+    [
+        (("a", "dQw4w9WgXcQ\n", 150), 3, "11 characters"),  # a trailing newline is not part of an id
+        (("a", VIDEO, 5), 3, "one of 2, 100, 101, 150"),
+        (("", VIDEO, 150), 3, "listener_id"),
+        (("a", VIDEO, 150), 0, "quorum must be a whole number >= 1"),
+    ],
+)
+def test_report_video_refuses_what_is_not_a_report(
+    sqlite_store: Store, args: tuple[Any, ...], quorum: int, match: str
+) -> None:
+    with pytest.raises(InvalidStoreInput, match=match):
+        sqlite_store.report_video(*args, quorum=quorum)
+    assert sqlite_store.counts()["video_reports"] == 0
 
 
 def test_video_mark_of_a_video_never_reported_is_none(store: Store) -> None:
@@ -443,7 +506,14 @@ def test_counts_count_every_table(store: Store) -> None:
     _listener_with_everything(store, "a")
     store.update_listener("b")
     store.mark_video(VIDEO, 150)
-    assert store.counts() == {**EMPTY, "listeners": 2, "feedback": 3, "readings": 2, "video_marks": 1}
+    assert store.counts() == {
+        **EMPTY,
+        "listeners": 2,
+        "feedback": 3,
+        "readings": 2,
+        "video_marks": 1,
+        "video_reports": 1,
+    }
 
 
 def test_ping_passes_on_a_reachable_database_and_close_is_not_final(store: Store) -> None:

@@ -118,7 +118,13 @@ def test_tokens_are_kept_per_listener_and_a_refresh_keeps_the_refresh_token(stor
 def test_forget_deletes_the_youtube_connection(store: Store) -> None:
     store.save_youtube_token("a", refresh_token="enc", scope="s", access_token=None, access_expires_at=None)
     store.save_youtube_token("b", refresh_token="enc", scope="s", access_token=None, access_expires_at=None)
-    assert store.forget("a") == {"listeners": 1, "feedback": 0, "readings": 0, "youtube_tokens": 1}
+    assert store.forget("a") == {
+        "listeners": 1,
+        "feedback": 0,
+        "readings": 0,
+        "video_reports": 0,
+        "youtube_tokens": 1,
+    }
     assert store.youtube_token("a") is None and store.youtube_token("b") is not None
     assert store.counts()["youtube_tokens"] == 1
     sql(store, "DELETE FROM listeners WHERE id = 'b'")  # and the schema cascades

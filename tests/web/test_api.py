@@ -386,32 +386,92 @@ def _song_with_video(app: FastAPI, skip: int = 0) -> Any:
     return songs[skip]
 
 
-def test_a_video_that_cannot_be_embedded_is_never_served_again(client: TestClient, app: FastAPI) -> None:
+def _listener(app: FastAPI) -> TestClient:
+    """A listener the page knows: a client holding the cookie its first request got."""
+    c = TestClient(app)
+    assert c.get("/api/v1/me").status_code == 200 and c.cookies
+    return c
+
+
+def _videos_served(c: TestClient, song: Any) -> set[str]:
+    served = {c.get(f"/api/v1/songs/{song.id}").json()["play"].get("youtube_id")}
+    for mood in ("negative", "neutral", "positive"):
+        listed = c.post(
+            "/api/v1/recommendations",
+            json={"mood": mood, "n": 50, "filters": {"youtube_only": True, "language": "ko"}},
+        ).json()["songs"]
+        assert all(s["play"]["kind"] == "youtube" for s in listed)  # youtube_only: every song plays
+        served |= {s["play"]["youtube_id"] for s in listed if s["id"] == song.id}
+    return served
+
+
+def test_a_reported_video_is_hidden_for_its_listener_at_once_and_for_everyone_at_the_quorum(
+    app: FastAPI,
+) -> None:
     song = _song_with_video(app, 1)
-    r = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150, "song_id": song.id})
+    first, second, third, bystander = (_listener(app) for _ in range(4))
+    assert app.state.services.settings.video_report_quorum == 3
+    r = first.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150, "song_id": song.id})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["marked"] is True
+    assert body["marked"] is False and body["reason"].endswith("not played again for you")
     replacement = body["replacement"]
     assert replacement is not None
     assert replacement["song"]["play"].get("youtube_id") != song.youtube_id
     if replacement["kind"] == "song":
         assert replacement["song"]["id"] != song.id
-    # the song itself no longer plays that video, anywhere
-    assert client.get(f"/api/v1/songs/{song.id}").json()["play"].get("youtube_id") != song.youtube_id
-    for mood in ("negative", "neutral", "positive"):
-        listed = client.post(
-            "/api/v1/recommendations",
-            json={"mood": mood, "n": 50, "filters": {"youtube_only": True, "language": "ko"}},
-        ).json()["songs"]
-        assert all(s["play"].get("youtube_id") != song.youtube_id for s in listed)
-        assert all(s["play"]["kind"] == "youtube" for s in listed)  # youtube_only: every song plays
+    # the reporter never gets that video again; the others still do
+    listed = first.post(
+        "/api/v1/recommendations",
+        json={"mood": "neutral", "n": 50, "filters": {"youtube_only": True, "language": "ko"}},
+    ).json()["songs"]
+    assert all(s["play"].get("youtube_id") != song.youtube_id for s in listed)
+    assert song.youtube_id in _videos_served(bystander, song)
+    # the same listener reporting again counts once
+    again = first.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150})
+    assert again.json()["marked"] is False
+    assert (
+        second.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 101}).json()["marked"]
+        is False
+    )
+    marked = third.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150}).json()
+    assert marked["marked"] is True and marked["reason"].endswith("not played again for anyone")
+    assert song.youtube_id not in _videos_served(bystander, song)
+    assert song.youtube_id not in _videos_served(TestClient(app), song)  # a new listener too
 
 
-def test_a_replacement_is_not_a_song_already_in_the_queue(client: TestClient, app: FastAPI) -> None:
+def test_a_report_without_the_listener_cookie_is_refused_and_stores_nothing(
+    client: TestClient, app: FastAPI
+) -> None:
+    song = _song_with_video(app, 5)
+    before = app.state.services.store.counts()
+    r = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150})
+    assert r.status_code == 403
+    assert error_of(r)["code"] == "listener_required"
+    assert "cookie" in error_of(r)["message"]
+    assert app.state.services.store.counts() == before
+
+
+def test_one_listener_reporting_every_video_takes_none_away_from_the_others(app: FastAPI) -> None:
+    services = app.state.services
+    attacker = _listener(app)
+    videos = [_song_with_video(app, k).youtube_id for k in range(20, 60)]  # songs no other test reports
+    for video in videos:
+        r = attacker.post(f"/api/v1/videos/{video}/unplayable", json={"code": 150})
+        assert r.status_code == 200
+    assert not set(videos) & services.unplayable(fresh=True)
+    other = _listener(app)
+    listed = other.post(
+        "/api/v1/recommendations", json={"mood": "positive", "n": 20, "filters": {"youtube_only": True}}
+    ).json()["songs"]
+    assert len(listed) == 20
+
+
+def test_a_replacement_is_not_a_song_already_in_the_queue(app: FastAPI) -> None:
     song = _song_with_video(app, 2)
+    client = _listener(app)
     first = client.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 100}).json()
-    assert first["marked"] is True
+    assert first["youtube_id"] == song.youtube_id
     queued = first["replacement"]["song"]["id"] if first["replacement"] else None
     other = _song_with_video(app, 3)
     second = client.post(
@@ -439,12 +499,13 @@ def test_player_and_page_errors_skip_without_marking_the_video(
     [
         ("xEeFrLSkMm8", 7),  # not a player error code
         ("not-an-id", 150),  # not a YouTube id
+        ("xEeFrLSkMm8%0A", 150),  # an id with a trailing newline
     ],
 )
 def test_bad_reports_are_refused(client: TestClient, youtube_id: str, code: int) -> None:
     r = client.post(f"/api/v1/videos/{youtube_id}/unplayable", json={"code": code})
     assert r.status_code == 422
-    error_of(r)
+    assert "\n" not in error_of(r)["message"]
 
 
 # --- the listener's own data ------------------------------------------------------------------

@@ -275,6 +275,8 @@ def test_without_credentials_the_feature_says_which_settings_and_the_rest_works(
 
 
 def report(web: TestClient, video: str, song: Song | None, code: int = 150) -> dict[str, Any]:
+    if not web.cookies:  # a report counts from a listener the page knows
+        web.get("/api/v1/me")
     body: dict[str, Any] = {"code": code}
     if song is not None:
         body["song_id"] = song.id
@@ -300,6 +302,30 @@ def test_a_marked_video_is_replaced_by_another_upload_found_live(
     # served from now on, and a report of the new video without song_id still finds the song
     assert web.get(f"/api/v1/songs/{song.id}").json()["play"]["youtube_id"] == chosen
     assert svc.song_for_video(chosen) == song
+
+
+def test_one_report_of_a_video_the_data_api_says_cannot_be_embedded_marks_it_for_everyone(
+    app: FastAPI, web: TestClient, google: FakeGoogle, world: World
+) -> None:
+    song = song_in(world, "blocked")
+    blocked = next(v for v in world.videos.values() if v.song_id == song.id and v.kind == "official")
+    answer = report(web, blocked.id, song)
+    assert answer["marked"] is True  # one listener, but the check confirms it
+    assert len(google.calls("videos.list")) >= 1
+    assert blocked.id in app.state.services.unplayable(fresh=True)
+
+
+def test_one_report_of_a_video_that_plays_hides_it_for_that_listener_only(
+    app: FastAPI, web: TestClient, google: FakeGoogle, world: World
+) -> None:
+    song = song_in(world, "full", 7)
+    official = next(v for v in world.videos.values() if v.song_id == song.id and v.kind == "official")
+    answer = report(web, official.id, song)
+    assert answer["marked"] is False  # the Data API says it plays embedded: the listener's page failed
+    assert official.id not in app.state.services.unplayable(fresh=True)
+    reporters = sql(app, f"SELECT listener_id FROM video_reports WHERE youtube_id = '{official.id}'")
+    assert len(reporters) == 1
+    assert official.id in app.state.services.hidden_for(reporters[0][0])
 
 
 def test_a_confirmed_video_in_the_cache_replaces_without_asking_youtube(

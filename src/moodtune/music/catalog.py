@@ -74,7 +74,7 @@ LIST_SEPARATOR = "|"
 """Separates the items of list-valued fields (genres, tags, playlists, ...) in a CSV cell."""
 
 _ID = re.compile(r"^s_[0-9a-f]{12}$")
-YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+YOUTUBE_ID = re.compile(r"\A[A-Za-z0-9_-]{11}\Z")
 """A YouTube video id (as in watch?v=dQw4w9WgXcQ): the one pattern the catalog, the store and the
 web API check ids against."""
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")

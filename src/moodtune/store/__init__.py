@@ -8,7 +8,7 @@ the checks on what is stored.
 """
 
 from moodtune.store.db import make_engine, mask_url, migrate
-from moodtune.store.repository import ListenerState, Store, StoredReading, VideoMark
+from moodtune.store.repository import ListenerState, Store, StoredReading, VideoMark, VideoReported
 from moodtune.store.validation import (
     UNPLAYABLE_CODES,
     InvalidListenerId,
@@ -29,6 +29,7 @@ __all__ = [
     "StoredToken",
     "VideoCheck",
     "VideoMark",
+    "VideoReported",
     "make_engine",
     "mask_url",
     "migrate",

@@ -11,8 +11,9 @@ pool), so each call opens a short session of its own and each write is one trans
   The same upserts run on SQLite, where they need no lock of their own.
 
 What a listener can ask to be forgotten (``forget``) is everything keyed by their id: their row
-(settings, calibration baseline), their feedback, their readings and their YouTube connection
-(encrypted OAuth tokens). Video marks and the YouTube cache are global and name no listener.
+(settings, calibration baseline), their feedback, their readings, their reports of videos that
+would not play and their YouTube connection (encrypted OAuth tokens). Video marks and the YouTube
+cache are global and name no listener.
 
 The YouTube tables' methods (cache, quota, tokens) live in ``store/youtube.py``, a mixin of ``Store``.
 
@@ -39,16 +40,25 @@ from moodtune.errors import InvalidMoodInput, StoreError
 from moodtune.music.taste import Event, Feedback
 from moodtune.store import db
 from moodtune.store import validation as v
-from moodtune.store.models import Base, FeedbackEvent, Listener, Reading, RetiredListener, VideoMarkRow
+from moodtune.store.models import (
+    Base,
+    FeedbackEvent,
+    Listener,
+    Reading,
+    RetiredListener,
+    VideoMarkRow,
+    VideoReport,
+)
 from moodtune.store.youtube import YouTubeTables
 
-__all__ = ["ListenerState", "Store", "StoredReading", "VideoMark"]
+__all__ = ["ListenerState", "Store", "StoredReading", "VideoMark", "VideoReported"]
 
 _LISTENERS = cast(Table, Listener.__table__)
 _FEEDBACK = cast(Table, FeedbackEvent.__table__)
 _READINGS = cast(Table, Reading.__table__)
 _VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
 _RETIRED = cast(Table, RetiredListener.__table__)
+_VIDEO_REPORTS = cast(Table, VideoReport.__table__)
 
 
 def retired_key(listener_id: str) -> str:
@@ -135,6 +145,16 @@ class VideoMark:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class VideoReported:
+    """What one listener's report of a video did: how many distinct ``listeners`` have reported it
+    (since a check last found it playable), and whether it is now ``marked`` unplayable for everyone."""
+
+    youtube_id: str
+    listeners: int
+    marked: bool
 
 
 def _now() -> float:
@@ -316,8 +336,9 @@ class Store(YouTubeTables):
 
     def forget(self, listener_id: str) -> dict[str, int]:
         """Delete everything kept about the listener: their row (settings, calibration), feedback,
-        readings and YouTube connection, and retire the id (only its hash is kept: ``is_retired``).
-        Returns how many rows of each were deleted (``listeners`` and ``youtube_tokens`` are 0 or 1)."""
+        readings, video reports and YouTube connection, and retire the id (only its hash is kept:
+        ``is_retired``). Returns how many rows of each were deleted (``listeners`` and
+        ``youtube_tokens`` are 0 or 1)."""
         listener_id = v.check_id("listener_id", listener_id)
         with self._write() as session:
             # Children first and explicitly, to count them (ON DELETE CASCADE would also remove them).
@@ -328,6 +349,9 @@ class Store(YouTubeTables):
                 "readings": _rowcount(
                     session.execute(delete(_READINGS).where(_READINGS.c.listener_id == listener_id))
                 ),
+                "video_reports": _rowcount(
+                    session.execute(delete(_VIDEO_REPORTS).where(_VIDEO_REPORTS.c.listener_id == listener_id))
+                ),
                 "youtube_tokens": self._delete_tokens(session, listener_id),
                 "listeners": _rowcount(
                     session.execute(delete(_LISTENERS).where(_LISTENERS.c.id == listener_id))
@@ -335,7 +359,9 @@ class Store(YouTubeTables):
             }
             retire = self._insert(_RETIRED).values(id=retired_key(listener_id), retired_at=time.time())
             session.execute(retire.on_conflict_do_nothing(index_elements=["id"]))
-        return {k: deleted[k] for k in ("listeners", "feedback", "readings", "youtube_tokens")}
+        return {
+            k: deleted[k] for k in ("listeners", "feedback", "readings", "video_reports", "youtube_tokens")
+        }
 
     def is_retired(self, listener_id: str) -> bool:
         """Whether the listener asked to forget everything (``forget``): its id is never used again."""
@@ -423,11 +449,14 @@ class Store(YouTubeTables):
         """Record a report that the video does not play (player error ``code``): the first report
         creates the mark, each later one adds 1 to ``reports``, keeps the latest code, fills in
         ``song_id`` if it was unknown, and sets ``status`` back to ``unplayable``."""
-        youtube_id = v.check_youtube_id(youtube_id)
-        code = v.check_code(code)
-        if song_id is not None:
-            v.check_id("song_id", song_id, v.InvalidVideoMark)
-        when = _now() if at is None else v.check_time("at", at)
+        youtube_id, code, song_id, when = _report_args(youtube_id, code, song_id, at)
+        with self._write() as session:
+            self._mark(session, youtube_id, code, song_id, when)
+            mark = self._video_mark(session, youtube_id)
+        assert mark is not None  # just written, in this transaction
+        return mark
+
+    def _mark(self, session: Session, youtube_id: str, code: int, song_id: str | None, when: float) -> None:
         t = _VIDEO_MARKS.c
         stmt = self._insert(_VIDEO_MARKS).values(
             youtube_id=youtube_id,
@@ -455,11 +484,54 @@ class Store(YouTubeTables):
                 "status": "unplayable",
             },
         )
+        session.execute(stmt)
+
+    def report_video(
+        self,
+        listener_id: str,
+        youtube_id: str,
+        code: int,
+        song_id: str | None = None,
+        at: float | None = None,
+        *,
+        quorum: int,
+    ) -> VideoReported:
+        """One listener's report that the video does not play (player error ``code``). The video is
+        hidden from this listener at once (``reported_videos``); it is marked unplayable for everyone
+        (``mark_video``) once ``quorum`` distinct listeners have reported it, so that no single
+        client can take videos away from everyone. A listener reporting again counts once."""
+        listener_id = v.check_id("listener_id", listener_id)
+        youtube_id, code, song_id, when = _report_args(youtube_id, code, song_id, at)
+        if isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1:
+            raise v.InvalidVideoMark(f"quorum must be a whole number >= 1, but got {quorum!r}")
+        r = _VIDEO_REPORTS.c
+        stmt = self._insert(_VIDEO_REPORTS).values(
+            youtube_id=youtube_id, listener_id=listener_id, code=code, reported_at=when
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[r.youtube_id, r.listener_id],
+            set_={"code": stmt.excluded.code, "reported_at": stmt.excluded.reported_at},
+        )
         with self._write() as session:
+            self._touch(session, listener_id, _now())
             session.execute(stmt)
+            listeners = int(
+                session.scalar(
+                    select(func.count()).select_from(_VIDEO_REPORTS).where(r.youtube_id == youtube_id)
+                )
+                or 0
+            )
+            if listeners >= quorum:
+                self._mark(session, youtube_id, code, song_id, when)
             mark = self._video_mark(session, youtube_id)
-        assert mark is not None  # just written, in this transaction
-        return mark
+        return VideoReported(youtube_id, listeners, mark is not None and mark.status == "unplayable")
+
+    def reported_videos(self, listener_id: str) -> frozenset[str]:
+        """The videos this listener reported unplayable (hidden from them, whatever others see)."""
+        listener_id = v.check_id("listener_id", listener_id)
+        r = _VIDEO_REPORTS.c
+        with self._read() as session:
+            return frozenset(session.scalars(select(r.youtube_id).where(r.listener_id == listener_id)))
 
     def video_mark(self, youtube_id: str) -> VideoMark | None:
         """The mark of one video; None if it was never reported."""
@@ -502,7 +574,19 @@ class Store(YouTubeTables):
                 .where(_VIDEO_MARKS.c.youtube_id == youtube_id, _VIDEO_MARKS.c.status == "unplayable")
                 .values(status="playable")
             )
+            # The reports that led to the mark are answered: new ones count from zero again.
+            session.execute(delete(_VIDEO_REPORTS).where(_VIDEO_REPORTS.c.youtube_id == youtube_id))
         return _rowcount(result) > 0
+
+
+def _report_args(
+    youtube_id: str, code: int, song_id: str | None, at: float | None
+) -> tuple[str, int, str | None, float]:
+    youtube_id = v.check_youtube_id(youtube_id)
+    code = v.check_code(code)
+    if song_id is not None:
+        v.check_id("song_id", song_id, v.InvalidVideoMark)
+    return youtube_id, code, song_id, _now() if at is None else v.check_time("at", at)
 
 
 def _mark(row: VideoMarkRow) -> VideoMark:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from moodtune.errors import ForeignOrigin, InvalidMoodInput, SongNotFound, UsageError
+from moodtune.errors import ForeignOrigin, InvalidMoodInput, ListenerRequired, SongNotFound, UsageError
 from moodtune.moodspace import valence_arousal
 from moodtune.music.catalog import YOUTUBE_ID
 from moodtune.music.plan import STRATEGIES, Reading
@@ -118,6 +118,16 @@ def listener(request: Request, response: Response, svc: Svc) -> Listener:
 
 Who = Annotated[Listener, Depends(listener)]
 
+
+def known_listener(request: Request, svc: Svc) -> str | None:
+    """The listener id of a request that carries the cookie, else None; a read-only route uses it
+    to show what this listener sees (a video they reported stays hidden) without issuing one."""
+    known = svc.cookie.read(request)
+    return known if known is not None and not svc.store.is_retired(known) else None
+
+
+Known = Annotated[str | None, Depends(known_listener)]
+
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(rate_limit), Depends(same_origin)])
 
 
@@ -211,7 +221,9 @@ def _reading(svc: Services, body: RecommendIn) -> Reading:
     return Reading.from_point(body.valence, body.arousal)
 
 
-def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dict[str, Any]:
+def _more_like(
+    svc: Services, body: RecommendIn, taste: dict[str, float], listener_id: str | None
+) -> dict[str, Any]:
     """Songs like ``body.more_like``, nearest first, through the same filters as a mood list (a
     song a filter cannot judge is left out), never a song in ``exclude_ids`` or by the same artist."""
     assert body.more_like is not None
@@ -219,8 +231,10 @@ def _more_like(svc: Services, body: RecommendIn, taste: dict[str, float]) -> dic
     if song is None:
         raise SongNotFound(f"no song with id {body.more_like!r}; pick one from a playlist")
     exclude = set(body.exclude_ids)
-    unplayable = svc.unplayable()
+    unplayable = svc.hidden_for(listener_id)
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
+    if filters.youtube_only:
+        exclude |= svc.unplayable_songs(unplayable)
     index = svc.recommender.index
     svc.sync_youtube_filter()
     mask, unjudged = index.allowed(filters)
@@ -250,12 +264,14 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     if body.more_like is not None:
         if any(v is not None for v in (body.mood, body.probabilities, body.valence, body.arousal)):
             raise InvalidMoodInput("more_like replaces the mood: send either more_like or a mood, not both")
-        return _more_like(svc, body, taste)
+        return _more_like(svc, body, taste, None if who.new else who.id)
     reading = _reading(svc, body)
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
-    unplayable = svc.unplayable()
+    unplayable = svc.hidden_for(None if who.new else who.id)
     svc.sync_youtube_filter()  # youtube_only: the songs whose videos play now
     exclude = set(body.exclude_ids)
+    if filters.youtube_only:  # and those whose videos this listener reported
+        exclude |= svc.unplayable_songs(unplayable)
     result = svc.recommender.recommend(
         reading,
         body.strategy,
@@ -282,28 +298,31 @@ def feedback(body: FeedbackIn, svc: Svc, who: Who) -> dict[str, Any]:
 
 
 @router.get("/songs/{song_id}", summary="One song, with how the page plays it")
-def song(song_id: str, svc: Svc) -> dict[str, Any]:
+def song(song_id: str, svc: Svc, listener_id: Known) -> dict[str, Any]:
     found = svc.catalog.get(song_id)
     if found is None:
         raise SongNotFound(f"no song with id {song_id!r}; search with GET /api/v1/songs?query=...")
-    return svc.song_out(found)
+    return svc.song_out(found, svc.hidden_for(listener_id))
 
 
 @router.get("/songs", summary="Find songs by title or artist")
 def songs(
     svc: Svc,
+    listener_id: Known,
     query: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     found = svc.catalog.search(query, limit=limit)
-    unplayable = svc.unplayable()
+    unplayable = svc.hidden_for(listener_id)
     return {"query": query, "count": len(found), "songs": [svc.song_out(s, unplayable) for s in found]}
 
 
 @router.post("/videos/{youtube_id}/unplayable", summary="Report a player error; get a replacement")
-def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
-    if not YOUTUBE_ID.match(youtube_id):
-        raise UsageError(f"youtube_id must be 11 characters of A-Z, a-z, 0-9, _ or -, but got {youtube_id!r}")
+def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc, who: Who) -> dict[str, Any]:
+    if not YOUTUBE_ID.fullmatch(youtube_id):
+        raise UsageError(
+            f"youtube_id must be 11 characters of A-Z, a-z, 0-9, _ or -, but got {youtube_id[:40]!r}"
+        )
     if body.code in PAGE_CODES:
         return {
             "marked": False,
@@ -316,11 +335,22 @@ def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
         raise UsageError(
             f"code must be a YouTube player error code (2, 5, 100, 101, 150 or 153), but got {body.code}"
         )
+    if who.new:
+        raise ListenerRequired(
+            "a report that a video will not play counts only from the page that played it: send the "
+            "listener cookie the page got with its playlist"
+        )
     song = svc.catalog.get(body.song_id) if body.song_id else None
     if song is None:
         song = svc.song_for_video(youtube_id)
-    svc.store.mark_video(youtube_id, body.code, song.id if song else None, time.time())
-    unplayable_ids = svc.unplayable(fresh=True)
+    song_id = song.id if song else None
+    # Hidden for this listener at once; for everyone once enough listeners reported it, or a check
+    # of the Data API (when it is configured) says it will not play.
+    report = svc.store.report_video(
+        who.id, youtube_id, body.code, song_id, time.time(), quorum=svc.settings.video_report_quorum
+    )
+    marked = report.marked or bool(svc.youtube.check_live(youtube_id, song_id))
+    unplayable_ids = svc.hidden_for(who.id, fresh=True)
     confirmed = svc.confirmed(fresh=True)
     replacement: dict[str, Any] | None = None
     if song is not None:
@@ -349,10 +379,11 @@ def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc) -> dict[str, Any]:
                     }
                     break
     return {
-        "marked": True,
+        "marked": marked,
         "code": body.code,
         "youtube_id": youtube_id,
-        "reason": MARKING_CODES[body.code],
+        "reason": MARKING_CODES[body.code]
+        + ("; not played again for anyone" if marked else "; not played again for you"),
         "replacement": replacement,
     }
 

@@ -108,6 +108,26 @@ class Services:
         """The videos reported unplayable (``Store.unplayable_videos``)."""
         return self._unplayable.get(fresh)
 
+    def hidden_for(self, listener_id: str | None, fresh: bool = False) -> frozenset[str]:
+        """The videos not to play for this listener: those unplayable for everyone and those the
+        listener reported themselves (``Store.reported_videos``; none for a new listener)."""
+        everyone = self.unplayable(fresh)
+        if listener_id is None:
+            return everyone
+        return everyone | self.store.reported_videos(listener_id)
+
+    def unplayable_songs(self, hidden: frozenset[str]) -> set[str]:
+        """The ids of songs with a catalog video none of whose videos plays with ``hidden`` out
+        (beyond those the ``youtube_only`` filter already leaves out for everyone)."""
+        personal = hidden - self.unplayable()
+        confirmed = self.confirmed()
+        out: set[str] = set()
+        for video in personal:
+            song = self.song_for_video(video)
+            if song is not None and playable_video(song, hidden, confirmed.get(song.id, ())) is None:
+                out.add(song.id)
+        return out
+
     def confirmed(self, fresh: bool = False) -> dict[str, tuple[str, ...]]:
         """Song id -> the videos the YouTube resolver confirmed for it (``Store.confirmed_videos``)."""
         return self._confirmed.get(fresh)

@@ -24,7 +24,7 @@ from moodtune.youtube.match import MatchPolicy
 from moodtune.youtube.oauth import OAuthClient, TokenVault
 from moodtune.youtube.playlists import Account
 from moodtune.youtube.quota import COSTS, Quota
-from moodtune.youtube.resolve import Freshness, Resolver
+from moodtune.youtube.resolve import Freshness, Resolver, Summary
 
 log = logging.getLogger("moodtune.youtube")
 
@@ -177,6 +177,30 @@ class YouTube:
             with self._lock:
                 self._in_flight.discard(song.id)
         return found if found.status == "confirmed" else None
+
+    def check_live(self, youtube_id: str, song_id: str | None) -> bool | None:
+        """Ask the Data API now (``videos.list``, 1 unit of the live share) whether a video a
+        listener reported plays embedded; a fresh earlier answer is used instead. The check's
+        verdict is cached and, when the video will not play, marked for everyone
+        (``Resolver.recheck``). True: it will not play; False: it plays; None: not asked (search
+        is off, no quota left, or YouTube failed: logged)."""
+        check = self.store.video_checks([youtube_id]).get(youtube_id)
+        now = self.clock()
+        if check is not None and self.freshness.video_fresh(check, None, now):
+            return check.status == "unplayable"
+        if not (
+            self.search_configured
+            and self.settings.youtube_live_timeout > 0
+            and self.quota.allows("videos.list", "live")
+        ):
+            return None
+        summary = Summary()
+        try:
+            self.resolver(self.live_client()).recheck({youtube_id: song_id}, summary)
+        except YouTubeError as e:
+            log.warning("live YouTube check of video %s failed: %s", youtube_id, e.message)
+            return None
+        return summary.videos_unplayable > 0
 
     def status(self) -> dict[str, Any]:
         """The quota today and what is configured (for ``GET /api/v1/youtube/status`` and the CLI)."""
