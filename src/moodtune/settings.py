@@ -133,7 +133,10 @@ class Settings(BaseSettings):
         30.0, gt=0, description="days a confirmed video stays trusted before a re-check asks again"
     )
     youtube_no_match_days: float = Field(
-        7.0, gt=0, description="days before a song whose search found no video is searched again"
+        7.0,
+        gt=0,
+        description="days before a song whose search found no video is searched again; also how long "
+        "a search whose candidates are not checked yet is kept",
     )
     youtube_unplayable_days: float = Field(
         7.0, gt=0, description="days before a video found unplayable is asked about again"

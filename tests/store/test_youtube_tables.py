@@ -44,6 +44,22 @@ def test_a_resolution_and_its_video_are_saved_together(store: Store) -> None:
     assert store.confirmed_videos() == {"s_1": (VIDEO,)}
 
 
+def test_a_search_is_kept_until_its_candidates_are_judged(store: Store) -> None:
+    searched = {"query": "BTS Spring Day", "candidate_ids": [VIDEO, OTHER]}
+    store.save_resolution(Resolution("s_1", "searched", None, "not checked yet", None, 5.0, searched))
+    store.save_resolution(Resolution("s_2", "no_match", None, "no candidate accepted", None, 6.0))
+    assert list(store.resolutions(status="searched")) == ["s_1"]
+    assert store.resolutions(status="searched")["s_1"].details == searched
+    assert store.confirmed_videos() == {}
+    store.save_resolution(
+        Resolution("s_1", "confirmed", VIDEO, "topic channel", 0.99, 7.0),
+        VideoCheck(VIDEO, "s_1", "confirmed", "topic channel", 7.0),
+    )
+    assert store.resolutions(status="searched") == {}
+    with pytest.raises(InvalidStoreInput, match="status must be one of confirmed, no_match, searched"):
+        store.resolutions(status="pending")
+
+
 def test_confirmed_videos_list_the_chosen_one_first_then_the_newest(store: Store) -> None:
     store.save_video_checks(
         [
@@ -67,6 +83,7 @@ def test_confirmed_videos_list_the_chosen_one_first_then_the_newest(store: Store
         (lambda: VideoCheck(VIDEO, None, "confirmed", "", 1.0), "reason"),
         (lambda: Resolution("s_1", "confirmed", None, "r", 1.0, 1.0), "names its video"),
         (lambda: Resolution("s_1", "no_match", VIDEO, "r", None, 1.0), "names its video"),
+        (lambda: Resolution("s_1", "searched", VIDEO, "r", None, 1.0), "the others name none"),
         (lambda: VideoCheck(VIDEO, None, "confirmed", "r", float("nan")), "finite time"),
     ],
 )

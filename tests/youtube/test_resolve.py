@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from moodtune.youtube.api import Retry, YouTubeClient
 from moodtune.youtube.match import search_query
 from moodtune.youtube.quota import Quota
 from moodtune.youtube.resolve import DAY, Resolver
+from moodtune.youtube.service import YouTube
+from tests.youtube.conftest import fake_settings
 from tests.youtube.fake import API_KEY, FakeGoogle
 from tests.youtube.world import World
 
@@ -175,8 +178,9 @@ def test_google_saying_quota_exceeded_stops_the_run_and_the_day(
     assert summary.stopped_on_quota and "Google says" in (summary.stop_reason or "")
     assert resolver.client.quota.left() == 0
     # The two songs searched could not be confirmed (videos.list is refused too): not cached as
-    # no_match, so the next day searches them again.
-    assert store.resolutions() == {}
+    # no_match, but their searches are kept for the next day to check.
+    assert [r.status for r in store.resolutions().values()] == ["searched", "searched"]
+    assert summary.songs_searched == 0 and summary.searches_pending == 2
 
 
 def test_recheck_marks_dead_catalog_ids_and_brings_back_working_ones(
@@ -265,3 +269,71 @@ def test_a_catalog_id_found_unplayable_by_a_search_is_marked_by_the_next_recheck
     assert blocked in plan.recheck and fine not in plan.recheck
     resolver.run(Catalog(songs), recheck=True, limit=0)
     assert store.video_mark(blocked) is not None and blocked in store.unplayable_videos()
+
+
+def outcomes(store: Store) -> dict[str, tuple[str, str | None]]:
+    return {song: (r.status, r.youtube_id) for song, r in store.resolutions().items()}
+
+
+def test_searches_made_before_google_says_quota_exceeded_are_kept_and_not_made_again(
+    google: FakeGoogle, world: World, store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    songs = songs_of(world, "full", "topic_only", "decoys_only", n=7)
+    catalog = Catalog(songs)
+    google.quota_limit = 250  # two searches, then quotaExceeded in the middle of the first chunk
+    today = make_resolver(google, store, clock)
+    summary = today.run(catalog)
+    today.client.close()
+    assert summary.stopped_on_quota and summary.songs_searched == 0 and summary.songs_left == 7
+    paid = [c["q"] for c in google.calls("search.list")][:2]  # the third was refused
+    kept = store.resolutions()
+    assert len(kept) == 2 and all(r.status == "searched" for r in kept.values())
+    assert sorted(r.details["query"] for r in kept.values() if r.details) == sorted(paid)
+    assert all(r.details and r.details["candidate_ids"] for r in kept.values())
+    assert summary.searches_pending == 2 and "2 of them" in (summary.resume or "")
+
+    clock.now += DAY  # the quota is back
+    google.quota_limit, google.quota_used = 10_000, 0
+    google.requests.clear()
+    tomorrow = make_resolver(google, store, clock)
+    summary = tomorrow.run(catalog)
+    tomorrow.client.close()
+    assert summary.songs_searched == 7 and summary.songs_left == 0 and summary.searches_reused == 2
+    queries = [c["q"] for c in google.calls("search.list")]
+    assert len(queries) == 5 and not set(queries) & set(paid)  # the 2 kept searches are not made again
+    kept_ids = {v for r in kept.values() if r.details for v in r.details["candidate_ids"]}
+    assert kept_ids <= set(google.calls("videos.list")[0]["id"].split(","))  # checked in the first chunk
+    assert summary.quota_spent == 5 * 100 + 2  # two videos.list: 7 songs, 5 a call
+
+    # the same resolutions as a run the quota never stopped
+    google.quota_used = 0
+    with Store(f"sqlite:///{tmp_path / 'straight.db'}") as straight_store:
+        straight = make_resolver(google, straight_store, clock)
+        straight.run(catalog)
+        straight.client.close()
+        assert outcomes(store) == outcomes(straight_store)
+    assert {s for s, (status, _) in outcomes(store).items() if status == "confirmed"}
+
+
+def test_a_live_search_whose_check_google_refused_is_kept_and_only_checked_next_time(
+    google: FakeGoogle, world: World, store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    youtube = YouTube(fake_settings(google, tmp_path), store, clock=clock)
+    song = songs_of(world, "full", n=1)[0]
+    try:
+        google.quota_limit = 100  # the search, then quotaExceeded for its videos.list
+        assert youtube.find_live(song, ()) is None
+        kept = store.resolutions()[song.id]
+        assert kept.status == "searched" and kept.details and kept.details["query"] == search_query(song)
+
+        clock.now += DAY  # the quota is back
+        google.quota_limit, google.quota_used = 10_000, 0
+        google.requests.clear()
+        # The live share has too little left for a search, enough for the kept search's check.
+        youtube.quota.book.add_quota(youtube.quota.day(), "live", 1_950)
+        found = youtube.find_live(song, ())
+    finally:
+        youtube.close()
+    assert found is not None and found.youtube_id in world.acceptable(song.id)
+    assert [method for method, _ in google.requests] == ["videos.list"]
+    assert store.resolutions()[song.id].status == "confirmed"

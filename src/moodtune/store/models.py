@@ -163,7 +163,8 @@ class YouTubeVideo(Base):
 
 class YouTubeResolution(Base):
     """The latest search for a song's video: ``confirmed`` (``youtube_id`` chosen, with the reason
-    and score) or ``no_match``; ``details`` keeps the query and every candidate's verdict."""
+    and score) or ``no_match``, ``details`` keeping the query and every candidate's verdict; or
+    ``searched`` (the query and the candidates' ids, kept until their ``videos.list`` check)."""
 
     __tablename__ = "youtube_resolutions"
 

@@ -37,7 +37,10 @@ _TOKENS = cast(Table, YouTubeToken.__table__)
 VIDEO_CHECK_STATUSES: tuple[str, ...] = ("confirmed", "playable", "unplayable")
 """``confirmed``: plays embedded and is the song's (``song_id``); ``playable``: plays, but was chosen for
 no song (a search's other candidate); ``unplayable``: will not play embedded (``reason`` says why)."""
-RESOLUTION_STATUSES: tuple[str, ...] = ("confirmed", "no_match")
+RESOLUTION_STATUSES: tuple[str, ...] = ("confirmed", "no_match", "searched")
+"""``confirmed``: ``youtube_id`` is the song's video; ``no_match``: no candidate was accepted;
+``searched``: the search was made (``details``: ``query`` and ``candidate_ids``) but its candidates
+are not checked yet, so the next try checks them instead of paying for the search again."""
 
 
 def _reason(value: Any) -> str:
@@ -92,7 +95,7 @@ class Resolution:
         _status(self.status, RESOLUTION_STATUSES)
         if (self.status == "confirmed") != (self.youtube_id is not None):
             raise v.InvalidStoreInput(
-                f"a confirmed resolution names its video and a no_match names none, but got "
+                f"a confirmed resolution names its video and the others name none, but got "
                 f"status={self.status!r} with youtube_id={self.youtube_id!r}"
             )
         if self.youtube_id is not None:
@@ -178,9 +181,14 @@ class YouTubeTables:
 
     # -- resolutions ----------------------------------------------------------------------------------
 
-    def resolutions(self, song_ids: Iterable[str] | None = None) -> dict[str, Resolution]:
-        """The latest resolution of each of ``song_ids`` (all with None), by song id."""
+    def resolutions(
+        self, song_ids: Iterable[str] | None = None, *, status: str | None = None
+    ) -> dict[str, Resolution]:
+        """The latest resolution of each of ``song_ids`` (all with None), by song id; with ``status``,
+        only those in that status."""
         query = select(_RESOLUTIONS)
+        if status is not None:
+            query = query.where(_RESOLUTIONS.c.status == _status(status, RESOLUTION_STATUSES))
         if song_ids is not None:
             ids = list(song_ids)
             if not ids:

@@ -100,7 +100,9 @@ def resolve(
             ("songs searched", summary.songs_searched),
             ("  resolved (confirmed video)", summary.songs_resolved),
             ("  no match", summary.songs_no_match),
+            ("  searched by an earlier run (checked only)", summary.searches_reused),
             ("songs still without a video", summary.songs_left),
+            ("  searched, candidates to check next run", summary.searches_pending),
             ("quota spent (units)", summary.quota_spent),
             ("quota left today", f"{summary.quota_left} of {summary.quota_limit}"),
             ("stopped on quota", "yes" if summary.stopped_on_quota else "no"),
@@ -136,6 +138,7 @@ def status(
         info["cache"] = {
             "songs_confirmed": sum(r.status == "confirmed" for r in resolutions.values()),
             "songs_no_match": sum(r.status == "no_match" for r in resolutions.values()),
+            "songs_searched": sum(r.status == "searched" for r in resolutions.values()),
             "videos_confirmed": sum(c.status == "confirmed" for c in checks.values()),
             "videos_unplayable": sum(c.status == "unplayable" for c in checks.values()),
         }
@@ -150,8 +153,9 @@ def status(
             f"saving playlists: {playlists}",
             f"quota {quota['day']} (Pacific): {quota['spent']} of {quota['limit']} units spent, "
             f"{quota['left']} left",
-            "cache: {songs_confirmed} songs resolved, {songs_no_match} without a match, "
-            "{videos_confirmed} videos confirmed, {videos_unplayable} unplayable".format(**info["cache"]),
+            "cache: {songs_confirmed} songs resolved, {songs_no_match} without a match, {songs_searched} "
+            "searched with candidates still to check, {videos_confirmed} videos confirmed, "
+            "{videos_unplayable} unplayable".format(**info["cache"]),
         ]
         for line in lines:
             out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -11,18 +11,21 @@ a video will not play):
 * **Resolve**: songs without a playable video (no catalog id, or every one marked), most popular
   first: ``search.list`` for each (100 units; ``match.search_query``), then one ``videos.list`` for
   the candidates of up to 5 songs at once (10 results each, 50 ids), and ``match.choose`` picks the
-  video, recording why. Candidates cached fresh are not asked again.
+  video, recording why. Candidates cached fresh are not asked again. Each search's answer is kept
+  the moment it arrives (a ``searched`` resolution: the query and its candidates' ids), so a search
+  whose ``videos.list`` never came (the quota ran out, YouTube failed) is not paid for twice: the next
+  run, or the next live search for the song, checks those candidates first, with ``videos.list`` only.
 
 What is cached (``moodtune.store.youtube``): every song's latest resolution (``confirmed`` with the
-video, or ``no_match``) and every video's check (``confirmed`` for a song, ``playable`` but chosen
-for none, or ``unplayable``), with the reason, the time and what the API said. Nothing cached and
-fresh is requested again: a confirmation is fresh for ``confirmed_days`` (30), anything else for
-``unplayable_days`` / ``no_match_days`` (7), and a check older than the video's latest unplayable
-report is stale.
+video, ``no_match``, or ``searched`` while its candidates wait for their check) and every video's
+check (``confirmed`` for a song, ``playable`` but chosen for none, or ``unplayable``), with the
+reason, the time and what the API said. Nothing cached and fresh is requested again: a confirmation
+is fresh for ``confirmed_days`` (30), anything else (a kept search too) for ``unplayable_days`` /
+``no_match_days`` (7), and a check older than the video's latest unplayable report is stale.
 
 The quota is checked before each search; when it runs out (by moodtune's count or Google's
-``quotaExceeded``) the run stops cleanly: what was resolved is kept, and the next run (after
-midnight Pacific) starts with the songs still unresolved.
+``quotaExceeded``) the run stops cleanly: what was resolved and every search made are kept, and the
+next run (after midnight Pacific) starts with the songs already searched, then the others.
 """
 
 from __future__ import annotations
@@ -100,6 +103,10 @@ class Summary:
     songs_resolved: int = 0
     songs_no_match: int = 0
     songs_left: int = 0
+    searches_reused: int = 0
+    """Songs judged from a search an earlier run or live search paid for (no ``search.list`` again)."""
+    searches_pending: int = 0
+    """Songs left searched but not judged: the next run checks them with ``videos.list`` only."""
     quota_spent: int = 0
     quota_left: int = 0
     quota_limit: int = 0
@@ -173,19 +180,23 @@ class Resolver:
 
         resolutions = self.store.resolutions()
         needing = []
+        kept: set[str] = set()
         for song in catalog:
             videos = [*youtube_ids(song), *confirmed.get(song.id, ())]
             if any(v not in unplayable for v in videos):
                 continue
             done = resolutions.get(song.id)
-            if (
+            if self._kept_search(done, now) is not None:
+                kept.add(song.id)
+            elif (
                 done is not None
                 and self.freshness.resolution_fresh(done, now)
                 and (done.status == "no_match" or done.youtube_id not in unplayable)
             ):
                 continue
             needing.append(song)
-        needing.sort(key=lambda s: (-(s.popularity or 0), s.id))
+        # Songs already searched first (their check costs 1 unit per 5 songs), then the most popular.
+        needing.sort(key=lambda s: (s.id not in kept, -(s.popularity or 0), s.id))
         chosen = needing if limit is None else needing[: max(0, limit)]
         return Plan(recheck=to_recheck, songs=chosen, needing=len(needing))
 
@@ -223,8 +234,9 @@ class Resolver:
                 self.recheck(plan.recheck, summary, progress)
                 # What the re-check refused may leave songs without a video: plan the searches again.
                 plan = self.plan(catalog, limit=limit)
-            if progress:  # as many as today's quota allows
-                fits = self.client.quota.left(self.client.bucket) // COSTS["search.list"]
+            if progress:  # as many as today's quota allows; a song already searched needs no search
+                kept = len(self._kept_searches(plan.songs))
+                fits = kept + self.client.quota.left(self.client.bucket) // COSTS["search.list"]
                 progress.start("resolve", min(len(plan.songs), fits))
             self.resolve(plan.songs, summary, progress)
         except YouTubeQuotaExceeded as e:
@@ -234,13 +246,21 @@ class Resolver:
         summary.quota_left = self.client.quota.left(self.client.bucket)
         summary.songs_left = max(0, plan.needing - summary.songs_searched)
         if summary.songs_left:
+            summary.searches_pending = len(self._kept_searches(plan.songs))
             when = ""
             if summary.stopped_on_quota:
                 hours = seconds_to_reset(self.clock()) / 3600
                 when = f" after midnight Pacific Time (in {hours:.1f} h), when the quota resets"
+            kept_note = (
+                f"; {summary.searches_pending} of them are searched already and only need their "
+                "candidates checked (videos.list, 1 unit per 5 songs)"
+                if summary.searches_pending
+                else ""
+            )
             summary.resume = (
                 f"{summary.songs_left} song(s) still need a video: run `moodtune youtube resolve` again"
-                f"{when}. What was resolved is cached and is not asked again"
+                f"{when}. What was resolved and every search made are cached and not asked again"
+                f"{kept_note}"
             )
         return summary
 
@@ -286,26 +306,32 @@ class Resolver:
 
     def resolve(self, songs: Iterable[Song], summary: Summary, progress: Progress | None = None) -> None:
         """Search ``songs`` 5 at a time (see the module docstring); raises ``YouTubeQuotaExceeded``
-        when the quota runs out, after saving every song whose candidates could still be judged."""
+        when the quota runs out, after saving every song whose candidates could still be judged.
+        Songs whose search is kept from before are not searched again, and are judged first."""
         pending = list(songs)
+        kept = self._kept_searches(pending)
+        pending.sort(key=lambda s: s.id not in kept)  # stable: otherwise in the order given
         per_call = max(1, MAX_IDS // SEARCH_RESULTS)
         bucket = self.client.bucket
         for start in range(0, len(pending), per_call):
             searched: list[tuple[Song, str, list[str]]] = []
             try:
                 for song in pending[start : start + per_call]:
+                    if song.id in kept:
+                        searched.append((song, *kept[song.id]))
+                        continue
                     # Keep a unit for the chunk's videos.list, or the searches would be wasted.
                     if self.client.quota.left(bucket) < COSTS["search.list"] + COSTS["videos.list"]:
                         raise YouTubeQuotaExceeded(self.client.quota.exceeded_message("search.list", bucket))
-                    query = search_query(song)
-                    hits = self.client.search(query, SEARCH_RESULTS, region=self.policy.region)
-                    searched.append((song, query, [h.video_id for h in hits]))
+                    searched.append((song, *self._search(song)))
             finally:
                 # Judge what was searched, also when the quota ran out in the middle of the chunk. When
-                # Google itself refused, videos.list fails too: those songs stay unresolved for next time.
+                # Google itself refused, videos.list fails too: those songs stay unresolved, their
+                # searches kept (``_search``), and the next run only checks their candidates.
                 if searched:
                     for result in self._judge(searched):
                         summary.songs_searched += 1
+                        summary.searches_reused += int(result.song_id in kept)
                         if result.status == "confirmed":
                             summary.songs_resolved += 1
                             summary.resolved.append(
@@ -321,10 +347,38 @@ class Resolver:
                         progress.advance("resolve", len(searched))
 
     def resolve_one(self, song: Song, exclude: Collection[str] = ()) -> Resolution:
-        """Search one song now (the web service's replacement for a video that will not play)."""
+        """Search one song now (the web service's replacement for a video that will not play), or
+        take its kept search when there is one, and judge the candidates."""
+        kept = self._kept_searches([song]).get(song.id)
+        query, ids = kept if kept is not None else self._search(song)
+        return self._judge([(song, query, ids)], exclude)[0]
+
+    def _search(self, song: Song) -> tuple[str, list[str]]:
+        """``search.list`` for ``song``; the query and the candidates' ids, kept in the store at once
+        (a ``searched`` resolution). A search costs 100 units and its candidates' check may still fail
+        (the quota, a timeout): the next try then checks them with ``videos.list`` alone."""
         query = search_query(song)
         hits = self.client.search(query, SEARCH_RESULTS, region=self.policy.region)
-        return self._judge([(song, query, [h.video_id for h in hits])], exclude)[0]
+        ids = [h.video_id for h in hits]
+        reason = f"searched {query!r}: {len(ids)} candidate(s), not checked yet"
+        details = {"query": query, "candidate_ids": ids}
+        self.store.save_resolution(Resolution(song.id, "searched", None, reason, None, self.clock(), details))
+        return query, ids
+
+    def _kept_search(self, resolution: Resolution | None, now: float) -> tuple[str, list[str]] | None:
+        """The query and candidate ids of a kept search (``searched``, still fresh), else None."""
+        if resolution is None or resolution.status != "searched" or not resolution.details:
+            return None
+        if not self.freshness.resolution_fresh(resolution, now):
+            return None
+        return str(resolution.details["query"]), [str(v) for v in resolution.details["candidate_ids"]]
+
+    def _kept_searches(self, songs: Iterable[Song]) -> dict[str, tuple[str, list[str]]]:
+        """Song id -> the kept search (query, candidate ids) of each of ``songs`` that has one."""
+        now, ids = self.clock(), {s.id for s in songs}
+        found = self.store.resolutions(status="searched")  # few rows, where ``songs`` may be thousands
+        out = {song_id: self._kept_search(r, now) for song_id, r in found.items() if song_id in ids}
+        return {song_id: kept for song_id, kept in out.items() if kept is not None}
 
     def _judge(
         self, searched: list[tuple[Song, str, list[str]]], exclude: Collection[str] = ()

@@ -139,31 +139,33 @@ class YouTube:
 
     # -- the web service's live search ----------------------------------------------------------------
 
-    def can_search_live(self) -> bool:
+    def can_search_live(self, method: str = "search.list") -> bool:
+        """Whether the web service may ask ``method`` now: search is configured, live searches are on
+        (a timeout above 0) and the live share of the quota has room for it."""
         return (
             self.search_configured
             and self.settings.youtube_live_timeout > 0
-            and self.quota.allows("search.list", "live")
+            and self.quota.allows(method, "live")
         )
 
     def find_live(self, song: Song, unplayable: Collection[str]) -> Resolution | None:
         """Search ``song``'s video now, for a listener waiting on a replacement: one try per request
         with a short timeout, within the live share of the quota, never twice at once for a song,
-        and not again while a fresh ``no_match`` stands. None when nothing was found or YouTube
-        failed (logged: the caller falls back to a similar song)."""
-        if not self.can_search_live():
+        and not again while a fresh ``no_match`` stands. A search kept from an earlier try whose
+        check failed is not made again: its candidates are checked (``videos.list``, 1 unit). None
+        when nothing was found or YouTube failed (logged: the caller falls back to a similar song)."""
+        if not self.can_search_live("videos.list"):  # the least a live search costs
             return None
         last = self.store.resolutions([song.id]).get(song.id)
-        now = self.clock()
-        if (
-            last is not None
-            and self.freshness.resolution_fresh(last, now)
-            and (
-                last.status == "no_match"
-                or (last.youtube_id is not None and last.youtube_id not in unplayable)
-            )
+        if last is not None and not self.freshness.resolution_fresh(last, self.clock()):
+            last = None  # stale: search again
+        if last is not None and (
+            last.status == "no_match" or (last.youtube_id is not None and last.youtube_id not in unplayable)
         ):
             return last if last.status == "confirmed" else None
+        kept = last is not None and last.status == "searched"
+        if not kept and not self.can_search_live():  # a new search: 100 units
+            return None
         with self._lock:
             if song.id in self._in_flight:
                 return None
