@@ -177,6 +177,14 @@ class Overloaded(RetryLater):
     status = 503
 
 
+class StoreBusy(RetryLater):
+    """Every database connection of this process is in use: the database is up, the service is
+    busy; the client should retry shortly (503 with ``Retry-After``)."""
+
+    code = "busy"
+    status = 503
+
+
 class StoreError(MoodtuneError):
     """The database is unreachable, its URL is malformed, or its schema cannot be brought up to date."""
 

@@ -164,3 +164,28 @@ def test_ping_and_queries_raise_a_store_error_once_the_database_is_gone(tmp_path
             store.counts()
     finally:
         store.close()
+
+
+def test_a_pool_with_every_connection_in_use_is_busy_not_a_database_error(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moodtune.errors import RetryLater, StoreBusy
+    from moodtune.store import db
+
+    monkeypatch.setattr(db, "POOL_TIMEOUT_S", 0.2)
+    with Store(database_url) as store:
+        pool = store.engine.pool
+        held = []
+        try:
+            while True:  # check out every connection the pool may open
+                held.append(store.engine.connect())
+                if len(held) >= pool.size() + pool._max_overflow:  # type: ignore[attr-defined]
+                    break
+            with pytest.raises(StoreBusy) as info:
+                store.ping()
+        finally:
+            for connection in held:
+                connection.close()
+        assert isinstance(info.value, RetryLater) and info.value.status == 503
+        assert info.value.code == "busy" and "retry" in info.value.message
+        store.ping()  # connections back: fine again

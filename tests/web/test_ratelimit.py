@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from moodtune.errors import RateLimited, UsageError
@@ -63,3 +65,37 @@ def test_idle_clients_are_dropped_beyond_max_clients() -> None:
 def test_a_negative_rate_is_refused() -> None:
     with pytest.raises(UsageError, match="rate must be >= 0"):
         RateLimiter(rate=-1)
+
+
+def test_an_expensive_request_takes_its_cost_in_tokens() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=10, burst=20, clock=clock)
+    for _ in range(4):
+        limiter.check("a", cost=5)  # 4 reports empty the burst of 20
+    with pytest.raises(RateLimited) as info:
+        limiter.check("a", cost=5)
+    assert info.value.retry_after == pytest.approx(0.5)  # 5 tokens at 10 per second
+    assert "counts 5" in info.value.message
+    limiter.check("b")  # another client is untouched
+
+
+def test_a_cost_above_the_burst_is_charged_as_the_burst_and_can_pass() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=1, burst=2, clock=clock)
+    limiter.check("a", cost=50)
+    with pytest.raises(RateLimited):
+        limiter.check("a")
+
+
+def test_through_the_api_a_route_costs_what_it_is_declared_to(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from moodtune.settings import Settings
+    from moodtune.web.app import create_app
+
+    settings = Settings(data_dir=tmp_path, rate_limit=2, analyze_threads=1, secret_key="k")  # burst 4
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/songs", params={"query": "love"}).status_code == 200  # costs 1
+        r = client.post("/api/v1/videos/dQw4w9WgXcQ/unplayable", json={"code": 150})
+        assert r.status_code == 429  # 5 (charged as the burst, 4) > the 3 tokens left
+        assert r.headers["retry-after"]

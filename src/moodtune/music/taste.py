@@ -46,6 +46,8 @@ filters the listener chose (``rank.Filters``) and an optional strategy.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -317,8 +319,9 @@ def more_like_this(
         raise UsageError(f"no song with id {song_id!r} in the catalog; pick one from a recommendation list")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UsageError(f"n must be a positive whole number, but got {n!r}")
-    z = _standardised(catalog)
-    row = _positions(catalog)[song_id]
+    index = _similarity_index(catalog)
+    z = index.z
+    row = index.positions[song_id]
     sq = ((z - z[row]) ** 2).sum(axis=1)
     sim = np.exp(-sq / (2 * z.shape[1]))
     if collaborative is not None:
@@ -328,18 +331,37 @@ def more_like_this(
             cf = np.zeros(len(catalog))
             cf[items] = np.clip(scores, 0.0, 1.0)
             sim = 0.5 * sim + 0.5 * cf
+    eligible = np.flatnonzero(index.artists != index.artists[row])  # the song's own artist too
+    order = eligible[np.lexsort((eligible, -sim[eligible]))][:n]
+    return [(catalog.songs[int(i)], float(sim[i])) for i in order]
+
+
+@dataclass(frozen=True)
+class _SimilarityIndex:
+    """What ``more_like_this`` needs of a catalog, computed once per catalog: the standardised
+    features, each song's row, and each song's artist (``normalize.artist_key``) as a number."""
+
+    z: np.ndarray
+    positions: dict[str, int]
+    artists: np.ndarray
+
+
+_INDEXES: weakref.WeakKeyDictionary[Catalog, _SimilarityIndex] = weakref.WeakKeyDictionary()
+_INDEX_LOCK = threading.Lock()
+
+
+def _similarity_index(catalog: Catalog) -> _SimilarityIndex:
+    with _INDEX_LOCK:
+        index = _INDEXES.get(catalog)
+    if index is not None:
+        return index
     aliases = load_aliases()
-    artist = artist_key(song.artist, aliases)
-    order = np.lexsort((np.arange(len(sim)), -sim))
-    out: list[tuple[Song, float]] = []
-    for i in order:
-        other = catalog.songs[int(i)]
-        if other.id == song_id or artist_key(other.artist, aliases) == artist:
-            continue
-        out.append((other, float(sim[i])))
-        if len(out) == n:
-            break
-    return out
+    keys: dict[str, int] = {}
+    artists = np.array([keys.setdefault(artist_key(s.artist, aliases), len(keys)) for s in catalog.songs])
+    index = _SimilarityIndex(_standardised(catalog), _positions(catalog), artists)
+    with _INDEX_LOCK:
+        _INDEXES[catalog] = index
+    return index
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from moodtune.errors import StoreError
+from moodtune.errors import StoreBusy, StoreError
 
 __all__ = [
     "ALEMBIC_INI",
     "BUSY_TIMEOUT_MS",
     "CONNECT_TIMEOUT_S",
+    "POOL_TIMEOUT_S",
     "WRITE",
     "alembic_config",
     "head_revision",
@@ -67,6 +68,9 @@ __all__ = [
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 BUSY_TIMEOUT_MS = 15_000
 """How long an SQLite writer waits for another process's write transaction before giving up."""
+POOL_TIMEOUT_S = 3.0
+"""How long a request waits for one of the process's pooled connections before it is told the
+service is busy (``StoreBusy``, 503 with ``Retry-After``) rather than holding a thread."""
 CONNECT_TIMEOUT_S = 10
 """How long a PostgreSQL connection attempt may take (unless the URL sets ``connect_timeout``)."""
 WRITE = "moodtune_write"
@@ -140,7 +144,7 @@ def make_engine(url: str | URL) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(parsed, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_S, connect_args=connect_args)
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -153,7 +157,7 @@ def _sqlite_engine(url: URL) -> Engine:
             f"cannot create the folder {str(path.parent)!r} for the SQLite database {mask_url(url)!r}: "
             f"{e.strerror}; choose a writable place: {_WHAT_TO_DO}"
         ) from e
-    engine = create_engine(url.set(database=str(path)))
+    engine = create_engine(url.set(database=str(path)), pool_timeout=POOL_TIMEOUT_S)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
@@ -197,8 +201,6 @@ def _use_wal(cursor: Any) -> None:
 def _is_unavailable(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be used right now (down, unreachable, locked, not
     a database), as opposed to a bug in a query, which is left to propagate."""
-    if isinstance(error, exc.TimeoutError):  # every pooled connection busy
-        return True
     if isinstance(error, exc.OperationalError | exc.InterfaceError):
         return True
     bug = (exc.IntegrityError, exc.ProgrammingError, exc.DataError, exc.NotSupportedError, exc.InternalError)
@@ -216,6 +218,12 @@ def translate_errors(url: str) -> Iterator[None]:
     """Turn "the database cannot be used" errors into ``StoreError`` naming ``url`` (masked)."""
     try:
         yield
+    except exc.TimeoutError as e:  # the pool, not the database: every connection is in use
+        raise StoreBusy(
+            f"the service is busy: all its database connections are in use (waited {POOL_TIMEOUT_S:g} s); "
+            "retry in a second",
+            retry_after=1.0,
+        ) from e
     except exc.SQLAlchemyError as e:
         if not _is_unavailable(e):
             raise

@@ -74,8 +74,19 @@ def client_key(request: Request, svc: Svc) -> str:
     return request.client.host if request.client else "unknown"
 
 
+ROUTE_COSTS: dict[str, float] = {
+    "/api/v1/videos/{youtube_id}/unplayable": 5.0,  # a report, a similar-song search, maybe YouTube
+    "/api/v1/recommendations": 2.0,  # a ranking over the catalog, with the listener's taste
+    "/api/v1/analyze": 2.0,  # an image decoded and read by the model
+}
+"""What one request of a route counts against the per-client rate limit (others count 1): a
+client's share is counted in work, so one client cannot buy the CPU with cheap-looking requests."""
+
+
 def rate_limit(request: Request, svc: Svc) -> None:
-    svc.limiter.check(client_key(request, svc))
+    route = request.scope.get("route")
+    cost = ROUTE_COSTS.get(getattr(route, "path", ""), 1.0)
+    svc.limiter.check(client_key(request, svc), cost)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from moodtune import __version__
-from moodtune.errors import MoodtuneError
 from moodtune.settings import Settings, load_settings
 from moodtune.web.api import router
 from moodtune.web.errors import error_response, install_error_handlers
+from moodtune.web.health import DatabaseHealth
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
 from moodtune.web.services import Services
 from moodtune.web.youtube_routes import router as youtube_router
@@ -65,10 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: read from ``MOODTUNE_*`` variables)."""
     settings = settings or load_settings()
     services = Services(settings)
+    health = DatabaseHealth(services.store.ping)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        health.close()
         services.close()
 
     app = FastAPI(
@@ -104,10 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", summary="Health check: the model, the catalog and the database")
     async def healthz() -> Any:
-        try:
-            await run_in_threadpool(services.store.ping)
-        except MoodtuneError as exc:
-            return error_response(503, exc.code, exc.message)
+        problem = await health.check()
+        if problem is not None:
+            return error_response(503, problem.code, problem.message)
         return {
             "status": "ok",
             "version": __version__,

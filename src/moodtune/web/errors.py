@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from moodtune.errors import MoodtuneError, Overloaded, RetryLater
+from moodtune.errors import MoodtuneError, RetryLater
 
 log = logging.getLogger("moodtune.web")
 
@@ -72,7 +72,9 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, RetryLater):
             headers = {"Retry-After": str(max(1, round(exc.retry_after + 0.49)))}
-        if exc.status >= 500 and not isinstance(exc, Overloaded):
+        if isinstance(exc, RetryLater):  # a busy service, not a failure
+            log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+        elif exc.status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.message)
         return error_response(exc.status, exc.code, exc.message, headers)
 

@@ -1,4 +1,6 @@
-"""A per-client token bucket: ``rate`` requests per second, bursts of ``burst``.
+"""A per-client token bucket: ``rate`` requests per second, bursts of ``burst``; a request may
+cost more than one token (an expensive route), so a client's share of the service is counted in
+work, not in requests.
 
 Plain logic with an injectable clock (tested without sleeping). Buckets live in memory, so the
 limit is counted per server process; idle buckets are dropped so memory stays bounded however
@@ -36,22 +38,24 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self.rate > 0
 
-    def check(self, key: str) -> None:
-        """Take one token for ``key`` or raise ``RateLimited`` with the seconds until the next one."""
+    def check(self, key: str, cost: float = 1.0) -> None:
+        """Take ``cost`` tokens for ``key`` or raise ``RateLimited`` with the seconds until there
+        are enough (a cost above the burst is charged as the whole burst)."""
         if not self.enabled:
             return
+        cost = min(max(cost, 0.0), self.burst)
         now = self._clock()
         with self._lock:
             tokens, at = self._buckets.pop(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - at) * self.rate)
-            if tokens < 1.0:
+            if tokens < cost:
                 self._buckets[key] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate
+                wait = (cost - tokens) / self.rate
                 raise RateLimited(
-                    f"too many requests from this client (the limit is {self.rate:g} per second); "
-                    f"retry in {wait:.1f} s",
+                    f"too many requests from this client (the limit is {self.rate:g} per second, "
+                    f"this kind of request counts {cost:g}); retry in {wait:.1f} s",
                     retry_after=wait,
                 )
-            self._buckets[key] = (tokens - 1.0, now)
+            self._buckets[key] = (tokens - cost, now)
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)
