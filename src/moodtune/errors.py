@@ -72,6 +72,27 @@ class ListenerRequired(MoodtuneError):
     exit_code = 2
 
 
+class BodyTooLarge(MoodtuneError):
+    """A request body over the service's limit for its route (a JSON body; images: ImageTooLarge)."""
+
+    code = "body_too_large"
+    status = 413
+
+
+class HeadersTooLarge(MoodtuneError):
+    """Request headers (cookies included) over the service's limit."""
+
+    code = "headers_too_large"
+    status = 431
+
+
+class BodyTimeout(MoodtuneError):
+    """The request body did not arrive within the service's time limit."""
+
+    code = "body_timeout"
+    status = 408
+
+
 class InvalidImage(MoodtuneError):
     """An image could not be decoded or is not usable."""
 

@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="largest image upload in bytes (413 above it)"
     )
+    max_json_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="largest JSON request body in bytes (413 above it, before it is read)",
+    )
+    max_header_bytes: int = Field(
+        32 * 1024, ge=4096, description="largest total size of a request's headers, cookies included (431)"
+    )
+    body_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="seconds a request body may take to arrive in full (408 after it): a client that "
+        "stops sending does not hold memory and a connection for long",
+    )
     max_pixels: int = Field(
         25_000_000, ge=10_000, description="largest decoded image in pixels (413 above it)"
     )

@@ -72,8 +72,8 @@ def test_a_nested_multipart_part_is_bytes_never_parsed_into(client: TestClient) 
 @pytest.mark.parametrize(
     "body",
     [
-        {"n": "x" * 1_000_000},  # a huge value of the wrong type
-        {"strategy": "y" * 1_000_000},  # a huge value outside a choice
+        {"n": "x" * 200_000},  # a large value of the wrong type (under the body limit)
+        {"strategy": "y" * 200_000},  # a large value outside a choice
         {"k" * 100_000: 1},  # a huge unknown key
     ],
 )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -76,13 +77,25 @@ class AnalysisPool:
         finally:
             self._workers.put(worker)
 
-    async def run(self, fn: Callable[[Worker], T]) -> T:
-        """``fn(worker)`` on a pool thread; ``Overloaded`` when the queue is full."""
+    @contextmanager
+    def admission(self) -> Iterator[None]:
+        """A place in the pool, held for the block: ``Overloaded`` at once when the queue is full.
+        The web route takes it before it reads the upload, so a burst of uploads beyond the
+        queue is refused before any of their bytes are held."""
         self._admit()
         try:
-            return await asyncio.wrap_future(self._executor.submit(self._call, fn))
+            yield
         finally:
             self._release()
+
+    async def execute(self, fn: Callable[[Worker], T]) -> T:
+        """``fn(worker)`` on a pool thread, for a caller inside ``admission``."""
+        return await asyncio.wrap_future(self._executor.submit(self._call, fn))
+
+    async def run(self, fn: Callable[[Worker], T]) -> T:
+        """``fn(worker)`` on a pool thread; ``Overloaded`` when the queue is full."""
+        with self.admission():
+            return await self.execute(fn)
 
     def sample(self) -> Analyzer:
         """One worker's analyzer, for its metadata (model version, labels); do not run it."""

@@ -176,19 +176,21 @@ async def analyze(
     ] = "photo",
 ) -> dict[str, Any]:
     limit = svc.settings.max_upload_bytes
-    data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
-    state = None if who.new else await run_in_threadpool(svc.store.listener, who.id)
+    # A place in the analysis queue first: an upload beyond it is refused before its bytes are read.
+    with svc.analysis.admission():
+        data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
+        state = None if who.new else await run_in_threadpool(svc.store.listener, who.id)
 
-    def work(worker: Worker) -> ImageAnalysis:
-        rgb = load_image(data, max_pixels=svc.settings.max_pixels, max_bytes=limit).rgb
-        detector = worker.camera if source == "camera" else None
-        return worker.analyzer.analyze_rgb(rgb, assume_face=assume_face, detector=detector)
+        def work(worker: Worker) -> ImageAnalysis:
+            rgb = load_image(data, max_pixels=svc.settings.max_pixels, max_bytes=limit).rgb
+            detector = worker.camera if source == "camera" else None
+            return worker.analyzer.analyze_rgb(rgb, assume_face=assume_face, detector=detector)
 
-    svc.metrics.analysis_in_flight.inc()
-    try:
-        result = await svc.analysis.run(work)
-    finally:
-        svc.metrics.analysis_in_flight.dec()
+        svc.metrics.analysis_in_flight.inc()
+        try:
+            result = await svc.analysis.execute(work)
+        finally:
+            svc.metrics.analysis_in_flight.dec()
     out = result.to_dict()
     enabled = bool(state and state.calibration_enabled)
     baseline = state.calibration if state is not None and enabled else None

@@ -27,6 +27,7 @@ from moodtune.settings import Settings, load_settings
 from moodtune.web.api import router
 from moodtune.web.errors import error_response, install_error_handlers
 from moodtune.web.health import DatabaseHealth
+from moodtune.web.limits import RequestLimits
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
 from moodtune.web.services import Services
 from moodtune.web.youtube_routes import router as youtube_router
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
 
+    app.add_middleware(RequestLimits, settings=settings)  # inside SecurityHeaders: its answers get them too
     app.add_middleware(SecurityHeaders)
     return app
 

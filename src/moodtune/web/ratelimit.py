@@ -43,19 +43,19 @@ class RateLimiter:
         are enough (a cost above the burst is charged as the whole burst)."""
         if not self.enabled:
             return
-        cost = min(max(cost, 0.0), self.burst)
+        charge = min(max(cost, 0.0), self.burst)
         now = self._clock()
         with self._lock:
             tokens, at = self._buckets.pop(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - at) * self.rate)
-            if tokens < cost:
+            if tokens < charge:
                 self._buckets[key] = (tokens, now)
-                wait = (cost - tokens) / self.rate
+                wait = (charge - tokens) / self.rate
                 raise RateLimited(
                     f"too many requests from this client (the limit is {self.rate:g} per second, "
                     f"this kind of request counts {cost:g}); retry in {wait:.1f} s",
                     retry_after=wait,
                 )
-            self._buckets[key] = (tokens - cost, now)
+            self._buckets[key] = (tokens - charge, now)
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)

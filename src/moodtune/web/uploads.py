@@ -22,7 +22,11 @@ MAX_PARTS = 16
 """The most parts a form may hold: the page sends one; a few more leave room for other clients."""
 
 
-def _too_large(limit: int) -> ImageTooLarge:
+MULTIPART_ROOM = 64 * 1024
+"""Bytes allowed over the image limit for the multipart headers and boundaries around the image."""
+
+
+def too_large(limit: int) -> ImageTooLarge:
     return ImageTooLarge(
         f"the upload is larger than {limit / 1e6:.1f} MB (the limit); send a smaller photo, e.g. a "
         "JPEG of at most 1920 px on its long side"
@@ -32,13 +36,13 @@ def _too_large(limit: int) -> ImageTooLarge:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, at most ``limit`` bytes (``ImageTooLarge`` past it, without reading on)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise _too_large(limit)
+    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_ROOM:
+        raise too_large(limit)
     chunks = bytearray()
     async for chunk in request.stream():
         chunks += chunk
-        if len(chunks) > limit + 64 * 1024:  # room for multipart headers around the image
-            raise _too_large(limit)
+        if len(chunks) > limit + MULTIPART_ROOM:
+            raise too_large(limit)
     return bytes(chunks)
 
 
@@ -53,7 +57,7 @@ def image_bytes(body: bytes, content_type: str | None, limit: int) -> bytes:
             "the request holds no image: send the photo as the body, or as the multipart field 'image'"
         )
     if len(data) > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     return data
 
 
