@@ -69,4 +69,4 @@ evaluate: $(VENV)/.installed-base  ## evaluate the shipped model on FER+ Test
 	$(BIN)/moodtune evaluate ferplus:$(DATA)/ferplus --split test
 
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodtune.errors import CatalogError
+from moodtune.errors import CatalogError, UsageError
 from moodtune.music.build import (
     TAG_FEATURES,
     BuildReport,
@@ -418,7 +418,7 @@ def test_search(built: tuple[Catalog, BuildReport], query: str, titles: set[str]
 def test_search_orders_exact_titles_first_and_limits(built: tuple[Catalog, BuildReport]) -> None:
     catalog, _ = built
     assert [s.title for s in catalog.search("sunrise", limit=1)] == ["Sunrise"]
-    with pytest.raises(CatalogError, match="at least one letter or digit"):
+    with pytest.raises(UsageError, match="at least one letter or digit"):
         catalog.search(" !? ")
 
 

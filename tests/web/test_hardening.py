@@ -48,6 +48,15 @@ def test_the_image_part_is_read_byte_for_byte_even_when_it_is_all_line_breaks(cl
     assert error_of(r)["code"] == "unsupported_image_format"
 
 
+def test_a_form_without_the_image_part_is_a_400_naming_it_and_what_to_send(client: TestClient) -> None:
+    r = client.post("/api/v1/analyze", content=form(("photo", b"xx"), ("note", b"hi")), headers=MULTIPART)
+    assert r.status_code == 400  # as docs/api.md says (it was once a 422 usage_error)
+    err = error_of(r)
+    assert err["code"] == "bad_request"
+    assert "no part named 'image' (its parts: photo, note)" in err["message"]
+    assert "send the photo as the file part 'image', or the raw image as the whole body" in err["message"]
+
+
 def test_the_image_field_is_found_among_other_fields(client: TestClient, smiling_crop: bytes) -> None:
     body = form(("note", b"hello"), ("image", smiling_crop), ("other", b"x"))
     r = client.post("/api/v1/analyze?assume_face=true", content=body, headers=MULTIPART)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from moodtune.errors import CatalogError
+from moodtune.errors import CatalogError, UsageError
 from moodtune.music.normalize import canonical_artist, compact, load_aliases
 from moodtune.paths import default_data_dir
 
@@ -325,13 +325,14 @@ class Catalog:
         and artists' other spellings from the alias table (``"빅뱅"`` finds ``BIGBANG``).
 
         Best first: title equal to the query, then title starting with it, then the rest; more
-        popular songs first within each group.
+        popular songs first within each group. A query without a letter or digit, or a ``limit``
+        below 1, is a ``UsageError`` (the caller's to fix; the catalog is fine).
         """
         if limit < 1:
-            raise CatalogError(f"limit must be at least 1, but got {limit}")
+            raise UsageError(f"limit must be at least 1, but got {limit}")
         needle = compact(query)
         if not needle:
-            raise CatalogError(
+            raise UsageError(
                 f"a search query needs at least one letter or digit, but got {query!r}; try a title or artist"
             )
         hits = []

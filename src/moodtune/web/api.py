@@ -15,19 +15,28 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from moodtune.errors import ForeignOrigin, InvalidMoodInput, ListenerRequired, SongNotFound, UsageError
+from moodtune.errors import (
+    ForeignOrigin,
+    InvalidMoodInput,
+    ListenerRequired,
+    Overloaded,
+    SongNotFound,
+    UsageError,
+)
 from moodtune.moodspace import valence_arousal
 from moodtune.music.catalog import YOUTUBE_ID
 from moodtune.music.plan import STRATEGIES, Reading
 from moodtune.music.rank import Filters
 from moodtune.music.taste import more_like_this
-from moodtune.store import UNPLAYABLE_CODES
+from moodtune.store import UNPLAYABLE_CODES, InvalidVideoMark
 from moodtune.store.repository import ListenerState, StoredReading
 from moodtune.vision.calibration import calibrate, check_distribution
 from moodtune.vision.engine import ImageAnalysis
 from moodtune.vision.image_io import load_image
 from moodtune.web.analysis import Worker
+from moodtune.web.errors import errors
 from moodtune.web.schemas import (
+    ANY_OBJECT,
     CalibrationIn,
     FeedbackIn,
     MePatch,
@@ -36,7 +45,7 @@ from moodtune.web.schemas import (
     UnplayableIn,
 )
 from moodtune.web.services import Services
-from moodtune.web.uploads import image_bytes, read_body
+from moodtune.web.uploads import UPLOAD_BODY, UPLOAD_ERRORS, image_bytes, read_body
 from moodtune.youtube.play import playable_video
 
 MARKING_CODES = {
@@ -164,7 +173,12 @@ def _calibrated(svc: Services, faces: list[dict[str, Any]], baseline: dict[str, 
         )
 
 
-@router.post("/analyze", summary="Find faces and read their emotion, mood, valence and arousal")
+@router.post(
+    "/analyze",
+    summary="Find faces and read their emotion, mood, valence and arousal",
+    responses=errors(*UPLOAD_ERRORS, Overloaded),
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
 async def analyze(
     request: Request,
     svc: Svc,
@@ -271,7 +285,11 @@ def _more_like(
     }
 
 
-@router.post("/recommendations", summary="Songs for a mood (match, lift, calm, energize) or like a song")
+@router.post(
+    "/recommendations",
+    summary="Songs for a mood (match, lift, calm, energize) or like a song",
+    responses=errors(InvalidMoodInput, UsageError, SongNotFound),
+)
 def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     taste = svc.taste(who.id) if body.use_taste and not who.new else {}
     if body.more_like is not None:
@@ -302,7 +320,12 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
 
 
 # --- feedback, songs, videos ----------------------------------------------------------------
-@router.post("/feedback", status_code=201, summary="Record a like, dislike, skip or complete play")
+@router.post(
+    "/feedback",
+    status_code=201,
+    summary="Record a like, dislike, skip or complete play",
+    responses=errors(SongNotFound),
+)
 def feedback(body: FeedbackIn, svc: Svc, who: Who) -> dict[str, Any]:
     if body.song_id not in svc.catalog:
         raise SongNotFound(f"no song with id {body.song_id!r}; send the id of a song from a playlist")
@@ -310,7 +333,9 @@ def feedback(body: FeedbackIn, svc: Svc, who: Who) -> dict[str, Any]:
     return {"song_id": event.song_id, "event": event.event, "at": event.at}
 
 
-@router.get("/songs/{song_id}", summary="One song, with how the page plays it")
+@router.get(
+    "/songs/{song_id}", summary="One song, with how the page plays it", responses=errors(SongNotFound)
+)
 def song(song_id: str, svc: Svc, listener_id: Known) -> dict[str, Any]:
     found = svc.catalog.get(song_id)
     if found is None:
@@ -318,7 +343,7 @@ def song(song_id: str, svc: Svc, listener_id: Known) -> dict[str, Any]:
     return svc.song_out(found, svc.hidden_for(listener_id))
 
 
-@router.get("/songs", summary="Find songs by title or artist")
+@router.get("/songs", summary="Find songs by title or artist", responses=errors(UsageError))
 def songs(
     svc: Svc,
     listener_id: Known,
@@ -330,7 +355,11 @@ def songs(
     return {"query": query, "count": len(found), "songs": [svc.song_out(s, unplayable) for s in found]}
 
 
-@router.post("/videos/{youtube_id}/unplayable", summary="Report a player error; get a replacement")
+@router.post(
+    "/videos/{youtube_id}/unplayable",
+    summary="Report a player error; get a replacement",
+    responses=errors(UsageError, InvalidVideoMark, ListenerRequired),
+)
 def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc, who: Who) -> dict[str, Any]:
     if not YOUTUBE_ID.fullmatch(youtube_id):
         raise UsageError(
@@ -427,7 +456,11 @@ def me_patch(body: MePatch, svc: Svc, who: Who) -> dict[str, Any]:
     )
 
 
-@router.put("/me/calibration", summary="Store your neutral face's reading as your baseline")
+@router.put(
+    "/me/calibration",
+    summary="Store your neutral face's reading as your baseline",
+    responses=errors(InvalidMoodInput),
+)
 def calibration_put(body: CalibrationIn, svc: Svc, who: Who) -> dict[str, Any]:
     return _me(svc.store.set_calibration(who.id, body.probabilities))  # checked and normalised there
 
@@ -437,7 +470,14 @@ def calibration_delete(svc: Svc, who: Who) -> None:
     svc.store.clear_calibration(who.id)
 
 
-@router.post("/me/readings", summary="Keep a reading in your history (only while history is on)")
+@router.post(
+    "/me/readings",
+    summary="Keep a reading in your history (only while history is on)",
+    responses={
+        201: {"description": "kept: history is on", "content": ANY_OBJECT},
+        **errors(InvalidMoodInput),
+    },
+)
 def reading_post(body: ReadingIn, svc: Svc, who: Who, response: Response) -> dict[str, Any]:
     vector = check_distribution(body.probabilities, svc.labels)
     read = svc.reading(vector)

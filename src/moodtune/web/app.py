@@ -23,12 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from moodtune import __version__
+from moodtune.errors import StoreError
 from moodtune.settings import Settings, load_settings
 from moodtune.web.api import router
-from moodtune.web.errors import error_response, install_error_handlers
+from moodtune.web.errors import error_response, errors, install_error_handlers
 from moodtune.web.health import DatabaseHealth
 from moodtune.web.limits import RequestLimits
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
+from moodtune.web.openapi import install_openapi
 from moodtune.web.services import Services
 from moodtune.web.youtube_routes import router as youtube_router
 
@@ -77,13 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="moodtune",
         version=__version__,
         description="Read a listener's mood from their face and play music that fits it, or lifts it. "
-        'Every error has the shape {"error": {"code", "message"}}.',
+        'Every error has the shape {"error": {"code", "message"}} (ErrorOut); each operation lists '
+        "the statuses it can answer with their codes, and docs/api.md says what to do about each.",
         lifespan=lifespan,
         docs_url=None,  # served below from local files: the CDN FastAPI uses is not reachable offline
         redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(router)
     app.include_router(youtube_router)
 
@@ -104,7 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_page.body, headers={"Content-Security-Policy": docs_policy})
 
-    @app.get("/healthz", summary="Health check: the model, the catalog and the database")
+    @app.get(
+        "/healthz",
+        summary="Health check: the model, the catalog and the database",
+        responses=errors(StoreError),
+    )
     async def healthz() -> Any:
         problem = await health.check()
         if problem is not None:

@@ -3,7 +3,7 @@ field is a 422 naming it. Answers are the library's own ``to_dict()`` shapes (se
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,8 +14,17 @@ Strategy = Literal["match", "lift", "calm", "energize"]
 assert set(STRATEGIES) == {"match", "lift", "calm", "energize"}  # the Literal above follows plan.py
 
 
+ANY_OBJECT: dict[str, Any] = {
+    "application/json": {"schema": {"type": "object", "additionalProperties": True}}
+}
+"""The OpenAPI content of an answer that is a JSON object (an extra success status of a route)."""
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body exactly as documented: no unknown field, and no value of another JSON type
+    taken for the documented one (``0`` or ``"yes"`` is not a boolean, ``"5"`` not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class FiltersIn(Strict):

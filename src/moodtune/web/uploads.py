@@ -11,15 +11,49 @@ trusted: ``vision.image_io.load_image`` sniffs the bytes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from moodtune.errors import EmptyImage, ImageTooLarge, MalformedBody
+from moodtune.errors import (
+    EmptyImage,
+    ImageNotFound,
+    ImageTooLarge,
+    InvalidImage,
+    MalformedBody,
+    MoodtuneError,
+)
+from moodtune.web.errors import error_classes
 
 FIELD = "image"
 MAX_PARTS = 16
 """The most parts a form may hold: the page sends one; a few more leave room for other clients."""
+
+UPLOAD_ERRORS: tuple[type[MoodtuneError], ...] = (
+    MalformedBody,
+    *(cls for cls in error_classes(InvalidImage) if cls not in (InvalidImage, ImageNotFound)),
+)
+"""What reading an uploaded image can raise: a form that cannot be read, and every image error of
+``vision.image_io.load_image`` but those of paths (``ImageNotFound``) and arrays (``InvalidImage``)."""
+
+UPLOAD_BODY: dict[str, Any] = {
+    "required": True,
+    "description": f"the photo: the file part {FIELD!r} of a multipart form, or the raw image bytes",
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {FIELD: {"type": "string", "format": "binary"}},
+                "required": [FIELD],
+            }
+        },
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+"""The OpenAPI request body of a route that reads an image with ``read_body`` and ``image_bytes``
+(the route itself declares none: it reads the body as it streams)."""
 
 
 MULTIPART_ROOM = 64 * 1024
@@ -121,6 +155,6 @@ def _multipart_file(body: bytes, content_type: str) -> bytes:
     if image is not None:
         return bytes(image)
     raise MalformedBody(
-        f"the multipart form has no field {FIELD!r} (fields: {', '.join(n or '?' for n in names)}); "
-        f"send the photo as the file field {FIELD!r}"
+        f"the multipart form has no part named {FIELD!r} (its parts: {', '.join(n or '?' for n in names)}); "
+        f"send the photo as the file part {FIELD!r}, or the raw image as the whole body"
     )

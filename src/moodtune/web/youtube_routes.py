@@ -19,9 +19,17 @@ from pydantic import Field
 
 from moodtune.errors import MoodtuneError, UsageError
 from moodtune.web.api import Svc, Who, rate_limit, same_origin
-from moodtune.web.schemas import Strict
+from moodtune.web.errors import error_classes, errors
+from moodtune.web.schemas import ANY_OBJECT, Strict
 from moodtune.youtube.api import Retry
-from moodtune.youtube.errors import OAuthStateInvalid, YouTubeNotConnected
+from moodtune.youtube.errors import (
+    NothingToSave,
+    OAuthStateInvalid,
+    YouTubeError,
+    YouTubeNotConfigured,
+    YouTubeNotConnected,
+    YouTubeNotFound,
+)
 from moodtune.youtube.oauth import CALLBACK_PATH, SCOPE, pkce_pair
 from moodtune.youtube.play import playable_video
 from moodtune.youtube.playlists import Entry, save_playlist
@@ -70,7 +78,13 @@ def youtube_status(svc: Svc, who: Who) -> dict[str, Any]:
     }
 
 
-@router.get("/youtube/connect", summary="Go to Google to connect your YouTube account (302)")
+@router.get(
+    "/youtube/connect",
+    summary="Go to Google to connect your YouTube account (302)",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {"description": "to Google's consent page"}, **errors(YouTubeNotConfigured)},
+)
 def youtube_connect(request: Request, svc: Svc, who: Who) -> RedirectResponse:
     yt = svc.youtube
     account = yt.account(who.id)  # 503 when not configured
@@ -87,7 +101,17 @@ def youtube_connect(request: Request, svc: Svc, who: Who) -> RedirectResponse:
     return response
 
 
-@router.get("/youtube/oauth/callback", summary="Google's redirect after consent; back to the page (302)")
+@router.get(
+    "/youtube/oauth/callback",
+    summary="Google's redirect after consent; back to the page (302)",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={
+        302: {
+            "description": "to /?youtube=connected, /?youtube=denied&reason=... or /?youtube=error&code=CODE"
+        }
+    },
+)
 def youtube_callback(
     svc: Svc,
     who: Who,
@@ -128,7 +152,15 @@ def youtube_callback(
     return _back_to_page(youtube="connected")
 
 
-@router.post("/playlists/youtube", summary="Save songs as a playlist in your YouTube account")
+@router.post(
+    "/playlists/youtube",
+    summary="Save songs as a playlist in your YouTube account",
+    responses={
+        201: {"description": "a new playlist, created", "content": ANY_OBJECT},
+        200: {"description": "the songs appended to the listener's playlist_id"},
+        **errors(*error_classes(YouTubeError), YouTubeNotFound, NothingToSave),
+    },
+)
 def save_to_youtube(body: YouTubePlaylistIn, svc: Svc, who: Who, response: Response) -> dict[str, Any]:
     yt = svc.youtube
     account = yt.account(who.id)  # 503 when not configured
