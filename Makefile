@@ -52,7 +52,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-all
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	@touch $@
 
-bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robustness); analyze vs Haar + fer; recommender; web load test
+bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robustness); analyze vs Haar + fer; recommender; web load and abuse tests
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/sources_bench.py --data $(DATA)
 	$(BIN)/python benchmarks/robustness_bench.py --data $(DATA)/ferplus
@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robust
 	$(BIN)/moodtune eval-recs
 	$(BIN)/python benchmarks/youtube_bench.py
 	$(BIN)/python benchmarks/load_bench.py
+	$(BIN)/python benchmarks/abuse_bench.py
 
 train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.yaml)
 	$(BIN)/moodtune train --config $(CONFIG)
