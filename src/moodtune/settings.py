@@ -112,8 +112,9 @@ class Settings(BaseSettings):
         3,
         ge=1,
         le=1000,
-        description="distinct listeners whose reports that a video will not play mark it unplayable for "
-        "everyone (each reporter stops getting it at once; a Data API check can mark it sooner)",
+        description="distinct client addresses whose reports that a video will not play mark it "
+        "unplayable for everyone (each reporter stops getting it at once; a Data API check can mark it "
+        "sooner)",
     )
     youtube_api_key: SecretStr | None = Field(
         None,

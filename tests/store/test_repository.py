@@ -267,7 +267,7 @@ def _listener_with_everything(store: Store, listener: str) -> None:
         store.add_feedback(listener, f"s_{i}", "like", at=float(i))
     for i in range(2):
         store.add_reading(listener, reading(at=float(i)))
-    store.report_video(listener, VIDEO, 150, quorum=3)
+    store.report_video(listener, VIDEO, 150, client=f"10.0.0.{listener}", quorum=3)
 
 
 def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store: Store) -> None:
@@ -382,27 +382,40 @@ def test_unplayable_videos_are_the_marks_with_status_unplayable(store: Store) ->
 def test_a_report_hides_the_video_for_its_listener_and_marks_it_for_everyone_at_the_quorum(
     store: Store,
 ) -> None:
-    first = store.report_video("a", VIDEO, 150, song_id="s_1", at=100.0, quorum=3)
-    assert first == VideoReported(VIDEO, listeners=1, marked=False)
+    first = store.report_video("a", VIDEO, 150, song_id="s_1", at=100.0, client="10.0.0.a", quorum=3)
+    assert first == VideoReported(VIDEO, clients=1, marked=False)
     assert store.reported_videos("a") == {VIDEO} and store.reported_videos("b") == frozenset()
     assert store.unplayable_videos() == frozenset()  # one listener takes nothing away from others
     # the same listener again (a reload, a retry, a loop) still counts once
     for at in (101.0, 102.0, 103.0):
-        assert store.report_video("a", VIDEO, 150, at=at, quorum=3).listeners == 1
+        assert store.report_video("a", VIDEO, 150, at=at, client="10.0.0.a", quorum=3).clients == 1
     assert store.unplayable_videos() == frozenset()
-    assert store.report_video("b", VIDEO, 101, at=110.0, quorum=3) == VideoReported(VIDEO, 2, False)
-    third = store.report_video("c", VIDEO, 100, at=120.0, quorum=3)
+    assert store.report_video("b", VIDEO, 101, at=110.0, client="10.0.0.b", quorum=3) == VideoReported(
+        VIDEO, 2, False
+    )
+    third = store.report_video("c", VIDEO, 100, at=120.0, client="10.0.0.c", quorum=3)
     assert third == VideoReported(VIDEO, 3, True)
     assert store.unplayable_videos() == {VIDEO}
     assert store.video_mark(VIDEO) == VideoMark(VIDEO, None, 100, 1, 120.0, 120.0, "unplayable")
     # a check that finds it playable again clears the mark and the reports behind it
     assert store.set_video_playable(VIDEO)
     assert store.unplayable_videos() == frozenset() and store.reported_videos("a") == frozenset()
-    assert store.report_video("d", VIDEO, 150, quorum=3) == VideoReported(VIDEO, 1, False)
+    assert store.report_video("d", VIDEO, 150, client="10.0.0.d", quorum=3) == VideoReported(VIDEO, 1, False)
+
+
+def test_listeners_reporting_from_one_client_address_count_once(store: Store) -> None:
+    # one client that collected many listener cookies
+    for listener in ("a", "b", "c", "d"):
+        reported = store.report_video(listener, VIDEO, 150, client="203.0.113.7", quorum=3)
+        assert reported == VideoReported(VIDEO, 1, False)
+        assert VIDEO in store.reported_videos(listener)  # still hidden for each of them
+    assert store.unplayable_videos() == frozenset()
+    assert store.report_video("e", VIDEO, 150, client="198.51.100.1", quorum=3).clients == 2
+    assert sql(store, "SELECT count(*) FROM video_reports WHERE client LIKE '203.%'") == [(0,)]  # hashed
 
 
 def test_a_quorum_of_one_marks_at_the_first_report(store: Store) -> None:
-    assert store.report_video("a", VIDEO, 2, quorum=1) == VideoReported(VIDEO, 1, True)
+    assert store.report_video("a", VIDEO, 2, client="10.0.0.a", quorum=1) == VideoReported(VIDEO, 1, True)
     assert store.unplayable_videos() == {VIDEO}
 
 
@@ -419,7 +432,7 @@ def test_report_video_refuses_what_is_not_a_report(
     sqlite_store: Store, args: tuple[Any, ...], quorum: int, match: str
 ) -> None:
     with pytest.raises(InvalidStoreInput, match=match):
-        sqlite_store.report_video(*args, quorum=quorum)
+        sqlite_store.report_video(*args, client="10.0.0.1", quorum=quorum)
     assert sqlite_store.counts()["video_reports"] == 0
 
 

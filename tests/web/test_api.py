@@ -386,9 +386,9 @@ def _song_with_video(app: FastAPI, skip: int = 0) -> Any:
     return songs[skip]
 
 
-def _listener(app: FastAPI) -> TestClient:
+def _listener(app: FastAPI, address: str = "testclient") -> TestClient:
     """A listener the page knows: a client holding the cookie its first request got."""
-    c = TestClient(app)
+    c = TestClient(app, client=(address, 50000))
     assert c.get("/api/v1/me").status_code == 200 and c.cookies
     return c
 
@@ -409,7 +409,7 @@ def test_a_reported_video_is_hidden_for_its_listener_at_once_and_for_everyone_at
     app: FastAPI,
 ) -> None:
     song = _song_with_video(app, 1)
-    first, second, third, bystander = (_listener(app) for _ in range(4))
+    first, second, third, bystander = (_listener(app, f"192.0.2.{k}") for k in range(1, 5))
     assert app.state.services.settings.video_report_quorum == 3
     r = first.post(f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150, "song_id": song.id})
     assert r.status_code == 200, r.text
@@ -438,6 +438,16 @@ def test_a_reported_video_is_hidden_for_its_listener_at_once_and_for_everyone_at
     assert marked["marked"] is True and marked["reason"].endswith("not played again for anyone")
     assert song.youtube_id not in _videos_served(bystander, song)
     assert song.youtube_id not in _videos_served(TestClient(app), song)  # a new listener too
+
+
+def test_one_client_collecting_listener_cookies_cannot_reach_the_quorum(app: FastAPI) -> None:
+    song = _song_with_video(app, 6)
+    for _ in range(5):  # five cookies, one address
+        r = _listener(app, "198.51.100.9").post(
+            f"/api/v1/videos/{song.youtube_id}/unplayable", json={"code": 150}
+        )
+        assert r.json()["marked"] is False
+    assert song.youtube_id not in app.state.services.unplayable(fresh=True)
 
 
 def test_a_report_without_the_listener_cookie_is_refused_and_stores_nothing(

@@ -12,8 +12,9 @@ Ten tables, declared once here; the Alembic migrations in ``migrations/versions`
 * ``readings``: mood readings, kept only for listeners who turned history on.
 * ``video_marks``: YouTube videos unplayable for everyone (player error 2, 100, 101 or 150), once
   enough distinct listeners reported them or a ``videos.list`` check confirmed it.
-* ``video_reports``: which listener reported which video (one row per listener and video): a
-  report hides the video at once for its listener and counts toward the mark for everyone.
+* ``video_reports``: which listener reported which video (one row per listener and video) and from
+  which client address (hashed): a report hides the video at once for its listener and counts
+  toward the mark for everyone.
 * ``youtube_videos``, ``youtube_resolutions``: the YouTube Data API's answers, cached
   (``moodtune.youtube.resolve``): each video's status and each song's search result, with reasons.
 * ``youtube_quota``: Data API units spent per Pacific day (``moodtune.youtube.quota``).
@@ -129,7 +130,9 @@ class VideoMarkRow(Base):
 
 
 class VideoReport(Base):
-    """One listener's report that a video would not play in their page (migration 0004)."""
+    """One listener's report that a video would not play in their page (migration 0004), with the
+    SHA-256 of the client address it came from: the mark for everyone counts distinct addresses, so
+    one client holding many listener cookies counts once."""
 
     __tablename__ = "video_reports"
     __table_args__ = (Index("ix_video_reports_listener_id", "listener_id"),)
@@ -138,6 +141,7 @@ class VideoReport(Base):
     listener_id: Mapped[str] = mapped_column(
         String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), primary_key=True
     )
+    client: Mapped[str] = mapped_column(String(64), nullable=False)
     code: Mapped[int] = mapped_column(Integer, nullable=False)
     reported_at: Mapped[float] = mapped_column(Double, nullable=False)
 

@@ -149,11 +149,12 @@ class VideoMark:
 
 @dataclass(frozen=True)
 class VideoReported:
-    """What one listener's report of a video did: how many distinct ``listeners`` have reported it
-    (since a check last found it playable), and whether it is now ``marked`` unplayable for everyone."""
+    """What one listener's report of a video did: from how many distinct ``clients`` (addresses) it
+    has been reported (since a check last found it playable), and whether it is now ``marked``
+    unplayable for everyone."""
 
     youtube_id: str
-    listeners: int
+    clients: int
     marked: bool
 
 
@@ -494,37 +495,47 @@ class Store(YouTubeTables):
         song_id: str | None = None,
         at: float | None = None,
         *,
+        client: str,
         quorum: int,
     ) -> VideoReported:
-        """One listener's report that the video does not play (player error ``code``). The video is
-        hidden from this listener at once (``reported_videos``); it is marked unplayable for everyone
-        (``mark_video``) once ``quorum`` distinct listeners have reported it, so that no single
-        client can take videos away from everyone. A listener reporting again counts once."""
+        """One listener's report that the video does not play (player error ``code``), sent from
+        ``client`` (the client's address; only its SHA-256 is kept). The video is hidden from this
+        listener at once (``reported_videos``); it is marked unplayable for everyone
+        (``mark_video``) once reports from ``quorum`` distinct client addresses are in, so that no
+        single client, however many listener cookies it collects, can take videos away from
+        everyone. A listener reporting again counts once."""
         listener_id = v.check_id("listener_id", listener_id)
+        if not isinstance(client, str) or not client:
+            raise v.InvalidVideoMark(f"client must be the client's address, but got {client!r}")
         youtube_id, code, song_id, when = _report_args(youtube_id, code, song_id, at)
         if isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1:
             raise v.InvalidVideoMark(f"quorum must be a whole number >= 1, but got {quorum!r}")
         r = _VIDEO_REPORTS.c
         stmt = self._insert(_VIDEO_REPORTS).values(
-            youtube_id=youtube_id, listener_id=listener_id, code=code, reported_at=when
+            youtube_id=youtube_id,
+            listener_id=listener_id,
+            client=hashlib.sha256(client.encode()).hexdigest(),
+            code=code,
+            reported_at=when,
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=[r.youtube_id, r.listener_id],
-            set_={"code": stmt.excluded.code, "reported_at": stmt.excluded.reported_at},
+            set_={
+                "client": stmt.excluded.client,
+                "code": stmt.excluded.code,
+                "reported_at": stmt.excluded.reported_at,
+            },
         )
         with self._write() as session:
             self._touch(session, listener_id, _now())
             session.execute(stmt)
-            listeners = int(
-                session.scalar(
-                    select(func.count()).select_from(_VIDEO_REPORTS).where(r.youtube_id == youtube_id)
-                )
-                or 0
+            clients = int(
+                session.scalar(select(func.count(r.client.distinct())).where(r.youtube_id == youtube_id)) or 0
             )
-            if listeners >= quorum:
+            if clients >= quorum:
                 self._mark(session, youtube_id, code, song_id, when)
             mark = self._video_mark(session, youtube_id)
-        return VideoReported(youtube_id, listeners, mark is not None and mark.status == "unplayable")
+        return VideoReported(youtube_id, clients, mark is not None and mark.status == "unplayable")
 
     def reported_videos(self, listener_id: str) -> frozenset[str]:
         """The videos this listener reported unplayable (hidden from them, whatever others see)."""

@@ -360,7 +360,7 @@ def songs(
     summary="Report a player error; get a replacement",
     responses=errors(UsageError, InvalidVideoMark, ListenerRequired),
 )
-def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc, who: Who) -> dict[str, Any]:
+def unplayable(youtube_id: str, body: UnplayableIn, request: Request, svc: Svc, who: Who) -> dict[str, Any]:
     if not YOUTUBE_ID.fullmatch(youtube_id):
         raise UsageError(
             f"youtube_id must be 11 characters of A-Z, a-z, 0-9, _ or -, but got {youtube_id[:40]!r}"
@@ -386,10 +386,16 @@ def unplayable(youtube_id: str, body: UnplayableIn, svc: Svc, who: Who) -> dict[
     if song is None:
         song = svc.song_for_video(youtube_id)
     song_id = song.id if song else None
-    # Hidden for this listener at once; for everyone once enough listeners reported it, or a check
+    # Hidden for this listener at once; for everyone once enough clients reported it, or a check
     # of the Data API (when it is configured) says it will not play.
     report = svc.store.report_video(
-        who.id, youtube_id, body.code, song_id, time.time(), quorum=svc.settings.video_report_quorum
+        who.id,
+        youtube_id,
+        body.code,
+        song_id,
+        time.time(),
+        client=client_key(request, svc),
+        quorum=svc.settings.video_report_quorum,
     )
     marked = report.marked or bool(svc.youtube.check_live(youtube_id, song_id))
     unplayable_ids = svc.hidden_for(who.id, fresh=True)

@@ -28,9 +28,9 @@ class Strict(BaseModel):
 
 
 class FiltersIn(Strict):
-    language: str | None = Field(None, description="ISO 639-1 code, e.g. ko")
-    genre: str | None = Field(None, description="a genre and its sub-genres, e.g. k-pop")
-    decade: str | None = Field(None, description="e.g. 1990s")
+    language: str | None = Field(None, max_length=16, description="ISO 639-1 code, e.g. ko")
+    genre: str | None = Field(None, max_length=100, description="a genre and its sub-genres, e.g. k-pop")
+    decade: str | None = Field(None, max_length=16, description="e.g. 1990s")
     youtube_only: bool = False
 
 

@@ -1,6 +1,6 @@
-"""Video reports (video_reports): which listener reported which video unplayable. A report hides
-the video for its listener at once; the mark for everyone (video_marks) needs several listeners or
-a check. See moodtune.store.models.
+"""Video reports (video_reports): which listener, from which client address (its SHA-256), reported
+which video unplayable. A report hides the video for its listener at once; the mark for everyone
+(video_marks) needs several clients or a check. See moodtune.store.models.
 
 Revision ID: 0004
 Revises: 0003
@@ -25,6 +25,7 @@ def upgrade() -> None:
         "video_reports",
         sa.Column("youtube_id", sa.String(11), nullable=False),
         sa.Column("listener_id", sa.String(64), nullable=False),
+        sa.Column("client", sa.String(64), nullable=False),
         sa.Column("code", sa.Integer(), nullable=False),
         sa.Column("reported_at", sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(
