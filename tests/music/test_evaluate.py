@@ -16,17 +16,22 @@ from moodtune.emotions import MOODS
 from moodtune.errors import UsageError
 from moodtune.music.catalog import CATALOG_PATH, Catalog, Song
 from moodtune.music.evaluate import (
+    checks,
     coverage,
     curators_auc,
     diversity,
     emotion_moods,
     intra_list_distance,
     requests,
+    sound,
+    thirds,
 )
-from moodtune.music.plan import make_plan
+from moodtune.music.plan import STRATEGIES, make_plan
 from moodtune.music.rank import RecommenderIndex, recommend, score_songs
+from tests.fixtures import SHARED
 from tests.music.test_rank import at, song
 
+DATA_MOODS = SHARED / "music" / "data_moods.csv"
 # The music mood a listener mood's match plan wants most (moodspace.LISTENER_TO_MUSIC_MOODS).
 MUSIC_FOR = {"negative": "sad", "neutral": "calm", "positive": "happy"}
 
@@ -142,6 +147,64 @@ def test_diversity_counts_requests_artists_and_coverage() -> None:
     assert result["intra_list_distance"]["mean"] > 0
 
 
+def test_sound_is_the_mean_valence_and_energy_of_each_list_and_the_rise_of_its_thirds() -> None:
+    # Songs of every mood in a grid: each mood x strategy finds ten near its targets.
+    grid = np.linspace(0.05, 0.95, 10)
+    songs = [song(float(v), float(e), mood) for v in grid for e in grid for mood in MUSIC_FOR.values()]
+    index = RecommenderIndex(Catalog(songs))
+    result = sound(index, n=9)
+    assert set(result) == set(MOODS) and all(set(result[m]) == set(STRATEGIES) for m in MOODS)
+    for mood in MOODS:
+        for strategy in STRATEGIES:
+            picks = recommend(index, make_plan(mood, strategy, 9))
+            valence = [float(r.song.valence or 0) for r in picks]
+            fig = result[mood][strategy]
+            assert fig["valence"] == pytest.approx(np.mean(valence), abs=1e-3)
+            assert fig["energy"] == pytest.approx(np.mean([r.song.energy for r in picks]), abs=1e-3)
+            # thirds of 9 songs: 3 and 3
+            assert fig["first_third_valence"] == pytest.approx(np.mean(valence[:3]), abs=1e-3)
+            assert fig["last_third_valence"] == pytest.approx(np.mean(valence[-3:]), abs=1e-3)
+            assert fig["rise"] == pytest.approx(
+                fig["last_third_valence"] - fig["first_third_valence"], abs=2e-3
+            )
+    assert result["positive"]["match"]["valence"] > result["neutral"]["match"]["valence"]
+    assert result["neutral"]["match"]["valence"] > result["negative"]["match"]["valence"]
+    assert result["negative"]["lift"]["rise"] > 0.3
+    assert thirds([1.0, 2.0]) == (1.0, 2.0)  # fewer than 3 songs: one song each
+
+
+def report(positive: float, negative: float, rise: float, share: float | None) -> dict[str, object]:
+    shares = {m: {"share": share, "labels": []} for m in MOODS}
+    return {
+        "sound": {
+            "positive": {"match": {"valence": positive}},
+            "negative": {"match": {"valence": negative}, "lift": {"rise": rise}},
+        },
+        "consistency": {"songs": 686, "in_sample": shares},
+        "curators": {"all": {"mean": 0.75}, "measured": {"mean": 0.69}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative", "rise", "share", "failed"),
+    [
+        (0.65, 0.35, 0.3, 0.8, []),  # every goal met exactly
+        (0.64, 0.35, 0.3, 0.8, ["positive match, mean valence"]),  # not bright enough
+        (0.82, 0.36, 0.3, 0.8, ["negative match, mean valence"]),  # not sad enough
+        (0.82, 0.19, 0.29, 0.8, ["negative lift, valence rise"]),  # a lift that barely climbs
+        (0.82, 0.19, 0.49, 0.7, [f"consistency@10 {m} (in sample)" for m in MOODS]),
+        (0.82, 0.19, 0.49, None, [f"consistency@10 {m} (in sample)" for m in MOODS]),  # none: fails
+    ],
+)
+def test_checks_name_each_goal_missed(
+    positive: float, negative: float, rise: float, share: float | None, failed: list[str]
+) -> None:
+    result = checks(report(positive, negative, rise, share))
+    assert [c["check"] for c in result if not c["ok"]] == [*failed, "curators' mean AUC (measured)"]
+    assert len(result) == 3 + 3 + 2  # no out-of-fold figures: not checked
+    assert {c["check"]: c["goal"] for c in result}["negative match, mean valence"] == "<= 0.35"
+
+
 @pytest.mark.skipif(not CATALOG_PATH.is_file(), reason="the shipped catalog is missing")
 def test_cli_json_is_one_object_with_every_figure() -> None:
     proc = subprocess.run(
@@ -153,12 +216,32 @@ def test_cli_json_is_one_object_with_every_figure() -> None:
     assert proc.returncode == 0, proc.stderr
     (line,) = proc.stdout.splitlines()
     d = json.loads(line)
-    assert set(d) == {"catalog", "mood_model", "consistency", "curators", "lift", "diversity"}
+    assert set(d) == {
+        "catalog",
+        "mood_model",
+        "consistency",
+        "curators",
+        "lift",
+        "diversity",
+        "sound",
+        "checks",
+    }
     assert 0.8 <= d["mood_model"]["accuracy_mean"] <= 1 and d["mood_model"]["folds"] == 5
     assert set(d["consistency"]["in_sample"]) == set(MOODS)
     for subset in ("all", "measured"):
         assert set(d["curators"][subset]) == {*MOODS, "mean"}
     assert d["curators"]["songs"]["measured"] < d["curators"]["songs"]["all"]
-    assert all(d["lift"][m]["last_third_valence"] > d["lift"][m]["first_third_valence"] for m in MOODS)
+    for mood in ("negative", "neutral"):  # a positive listener is already where a lift leads
+        assert d["lift"][mood]["last_third_valence"] > d["lift"][mood]["first_third_valence"] + 0.2
     assert 0 < d["diversity"]["coverage"] <= 1
     assert d["diversity"]["list_length"] == 20
+    assert set(d["sound"]) == set(MOODS) and all(set(d["sound"][m]) == set(STRATEGIES) for m in MOODS)
+    # Bright songs for bright moods, on the shipped catalog: the figures of `moodtune recommend -n 10`.
+    sound = d["sound"]
+    assert sound["positive"]["match"]["valence"] >= 0.65
+    assert sound["negative"]["match"]["valence"] <= 0.35
+    assert sound["negative"]["lift"]["rise"] >= 0.3
+    for name in ("in_sample", *(["out_of_fold"] if DATA_MOODS.is_file() else [])):
+        assert all(d["consistency"][name][m]["share"] >= 0.8 for m in MOODS), name
+    assert [c["check"] for c in d["checks"] if not c["ok"]] == []
+    assert len(d["checks"]) == 3 + 3 * (2 if DATA_MOODS.is_file() else 1) + 2

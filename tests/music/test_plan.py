@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from moodtune.errors import InvalidMoodInput, UsageError
-from moodtune.moodspace import MUSIC_MOODS, MoodPoint
+from moodtune.moodspace import LISTENER_TO_MUSIC_MOODS, MUSIC_MOODS, MoodPoint, mood_of_point
 from moodtune.music.plan import (
     ANCHORS,
+    LIFT_END_MAX_AROUSAL,
+    PLAYS,
     STRATEGIES,
     Plan,
     Reading,
@@ -44,6 +46,19 @@ def test_the_anchors_are_the_data_moods_centroids() -> None:
             assert round(getattr(m, field), 3) == getattr(anchor, field), (name, field)
     # The finding the anchors exist for: calm music sits at low valence, not where the quadrant rule puts it.
     assert ANCHORS["calm"].valence < -0.6 and ANCHORS["calm"].arousal < -0.6
+
+
+def test_each_listener_mood_plays_the_first_music_mood_that_fits_it_and_sits_in_its_own_region() -> None:
+    for mood, music in PLAYS.items():
+        assert music == LISTENER_TO_MUSIC_MOODS[mood][0]
+        anchor = ANCHORS[mood]
+        assert mood_of_point(anchor.valence, anchor.arousal) == mood
+    # Bright and sad in Spotify valence (0-1), well clear of the whole labels' centroids.
+    assert (ANCHORS["positive"].valence + 1) / 2 > 0.8 > (ANCHORS["happy"].valence + 1) / 2
+    assert (ANCHORS["negative"].valence + 1) / 2 < 0.2 < (ANCHORS["sad"].valence + 1) / 2
+    lift_end = ANCHORS["lift_end"]
+    assert mood_of_point(lift_end.valence, lift_end.arousal) == "positive"
+    assert lift_end.arousal <= LIFT_END_MAX_AROUSAL
 
 
 @pytest.mark.parametrize(
@@ -91,25 +106,23 @@ def test_points_outside_the_square_are_refused(valence: object, arousal: object)
         Reading.from_point(valence, arousal)  # type: ignore[arg-type]
 
 
-def test_a_mood_name_starts_at_its_measured_anchor() -> None:
-    happy, energetic = ANCHORS["happy"], ANCHORS["energetic"]
-    start = make_plan("positive", "match", 1).targets[0]
-    assert (start.valence, start.arousal) == pytest.approx(
-        ((happy.valence + energetic.valence) / 2, (happy.arousal + energetic.arousal) / 2)
-    )
-    assert start.mood_weights == pytest.approx({"happy": 0.5, "sad": 0.0, "calm": 0.0, "energetic": 0.5})
-    neutral = make_plan("neutral", "match", 1).targets[0]
-    assert (neutral.valence, neutral.arousal) == (ANCHORS["calm"].valence, ANCHORS["calm"].arousal)
-    assert neutral.mood_weights["calm"] == 1.0
-    assert neutral.acousticness == ANCHORS["calm"].acousticness
-    negative = make_plan("negative", "match", 1).targets[0]
-    assert (negative.valence, negative.arousal) == (ANCHORS["sad"].valence, ANCHORS["sad"].arousal)
-    assert negative.mood_weights["sad"] == 1.0
+def test_a_mood_name_starts_at_its_listener_anchor_and_wants_the_music_it_plays() -> None:
+    for mood, music in PLAYS.items():
+        start = make_plan(mood, "match", 1).targets[0]
+        anchor = ANCHORS[mood]
+        assert (start.valence, start.arousal) == pytest.approx((anchor.valence, anchor.arousal))
+        assert (start.danceability, start.acousticness) == pytest.approx(
+            (anchor.danceability, anchor.acousticness)
+        )
+        assert start.mood_weights == {m: (1.0 if m == music else 0.0) for m in MUSIC_MOODS}
 
 
 def test_probabilities_blend_the_anchors_and_the_wanted_moods() -> None:
     t = make_plan((0.5, 0.5, 0.0), "match", 1).targets[0]
-    assert t.valence == pytest.approx((ANCHORS["sad"].valence + ANCHORS["calm"].valence) / 2)
+    assert t.valence == pytest.approx((ANCHORS["negative"].valence + ANCHORS["neutral"].valence) / 2)
+    assert t.acousticness == pytest.approx(
+        (ANCHORS["negative"].acousticness + ANCHORS["neutral"].acousticness) / 2
+    )
     assert t.mood_weights == pytest.approx({"happy": 0.0, "sad": 0.5, "calm": 0.5, "energetic": 0.0})
 
 
@@ -155,6 +168,14 @@ def test_lift_moves_toward_a_positive_calm_to_moderate_target(reading: object) -
     assert end.valence >= ANCHORS["lift_end"].valence
     assert end.arousal == pytest.approx(ANCHORS["lift_end"].arousal)
     assert end.mood_weights["happy"] == pytest.approx(1.0)
+
+
+def test_a_lift_from_a_negative_mood_climbs_from_sad_to_happy_targets() -> None:
+    valence = [(t.valence + 1) / 2 for t in make_plan("negative", "lift", 10).targets]  # Spotify 0-1
+    assert valence[0] == pytest.approx((ANCHORS["negative"].valence + 1) / 2)
+    assert valence[-1] == pytest.approx((ANCHORS["lift_end"].valence + 1) / 2)
+    first, last = thirds(valence)
+    assert last - first > 0.45  # 7/9 of the 0.62 between the anchors
 
 
 def test_lift_never_lowers_a_listener_who_is_already_bright() -> None:

@@ -251,7 +251,12 @@ def test_taste_lifts_a_liked_song_and_sinks_a_disliked_one() -> None:
     catalog = Catalog(spread("sad", 80))
     plan = make_plan("negative", "match", 10)
     before = ids(recommend(catalog, plan))
-    liked = next(s.id for s in catalog if s.id not in before)
+    v, e = at(plan.targets[0])
+    # The song just outside the list: the nearest to the target of those left out.
+    liked = min(
+        (s for s in catalog if s.id not in before),
+        key=lambda s: (float(s.valence or 0) - v) ** 2 + (float(s.energy or 0) - e) ** 2,
+    ).id
     after = ids(recommend(catalog, plan, taste={liked: 1.0, before[0]: -1.0}))
     assert liked in after
     assert after.index(liked) < 10 and (before[0] not in after or after.index(before[0]) > 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,14 @@ from moodtune.music.catalog import CATALOG_PATH, Catalog
 from tests.music.test_rank import spread
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, hash_seed: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = None if hash_seed is None else {**os.environ, "PYTHONHASHSEED": hash_seed}
     return subprocess.run(
         [sys.executable, "-m", "moodtune.cli", "recommend", *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
@@ -46,6 +49,27 @@ def test_json_is_one_object_with_the_plan_the_songs_and_what_was_not_judged() ->
         assert "matches a calm neutral mood" in s["reason"]
     assert d["unjudged"]["songs"] > 0  # the shipped catalog does not know most songs' language
     assert d["unjudged"]["by_filter"]["language"] == d["unjudged"]["songs"]
+
+
+@pytest.mark.slow
+def test_bright_songs_for_a_positive_mood_sad_ones_for_a_negative_and_a_lift_between_them() -> None:
+    if not CATALOG_PATH.is_file():
+        pytest.skip("the shipped catalog is missing; build it with `moodtune catalog build`")
+
+    def valence(mood: str, strategy: str, hash_seed: str = "0") -> tuple[list[str], list[float]]:
+        proc = run("--mood", mood, "--strategy", strategy, "-n", "10", "--json", hash_seed=hash_seed)
+        assert proc.returncode == 0, proc.stderr
+        songs = json.loads(proc.stdout)["songs"]
+        assert len(songs) == 10
+        return [s["id"] for s in songs], [s["valence"] for s in songs]
+
+    ids, positive = valence("positive", "match")
+    assert sum(positive) / 10 >= 0.65
+    assert sum(valence("negative", "match")[1]) / 10 <= 0.35
+    lift = valence("negative", "lift")[1]
+    assert sum(lift[-3:]) / 3 - sum(lift[:3]) / 3 >= 0.3
+    # The same request gives the same list, whatever the interpreter's string hashing.
+    assert valence("positive", "match", hash_seed="12345") == (ids, positive)
 
 
 def test_a_point_with_a_strategy(tiny: Path) -> None:

@@ -338,14 +338,15 @@ def eval_recs_command(
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate the mood recommender on the shipped catalog: mood model accuracy, mood consistency,
-    the curators' playlists (ROC AUC), lift, diversity and coverage (see moodtune.music.evaluate).
+    the curators' playlists (ROC AUC), lift, diversity and coverage, how each mood x strategy list
+    sounds (mean valence and energy), and which goals are met (see moodtune.music.evaluate).
 
     Exit code 0, or 1 when the catalog or the mood model cannot be read."""
 
     def go() -> None:
         from moodtune.cli import out
         from moodtune.emotions import MOODS
-        from moodtune.music.evaluate import evaluate_recommender
+        from moodtune.music.evaluate import SOUND_LENGTH, evaluate_recommender
 
         report = evaluate_recommender(data_moods=data_moods if data_moods.is_file() else None)
         if as_json:
@@ -402,6 +403,31 @@ def eval_recs_command(
             f"catalog coverage {100 * div['coverage']:.1f}%: {div['songs_recommended']} of "
             f"{div['catalog_songs']} songs recommended at least once"
         )
+        out.print(table)
+        table = Table(title=f"how each list sounds ({SOUND_LENGTH} songs, Spotify valence and energy 0-1)")
+        for col in ("mood", "strategy", "valence", "energy", "valence, first -> last third", "rise"):
+            table.add_column(col, justify="right")
+        for mood, strategies in report["sound"].items():
+            for strategy, fig in strategies.items():
+                table.add_row(
+                    mood,
+                    strategy,
+                    f"{fig['valence']:.2f}",
+                    f"{fig['energy']:.2f}",
+                    f"{fig['first_third_valence']:.2f} -> {fig['last_third_valence']:.2f}",
+                    f"{fig['rise']:+.2f}",
+                )
+        out.print(table)
+        table = Table(title="checks")
+        table.add_column("check")
+        for col in ("value", "goal", ""):
+            table.add_column(col, justify="right")
+        for check in report["checks"]:
+            table.add_row(
+                check["check"], _figure(check["value"]), check["goal"], "ok" if check["ok"] else "FAILS"
+            )
+        failed = sum(not c["ok"] for c in report["checks"])
+        table.caption = f"{len(report['checks']) - failed} of {len(report['checks'])} checks met"
         out.print(table)
 
     _run(go)

@@ -30,6 +30,15 @@
    at least once; M. Ge, C. Delgado-Battenfeld & D. Jannach, "Beyond accuracy: evaluating
    recommender systems by coverage and serendipity", RecSys 2010). Seeds only break exact ties, so
    most seeds repeat a list.
+6. Sound: for every listener mood x strategy, the mean Spotify valence and energy of the
+   ``SOUND_LENGTH``-song list (10, as ``moodtune recommend -n 10`` gives it, seed 0), and its mean
+   valence in the first and the last third and the rise between them: does positive sound happy,
+   negative sad, and does a lift climb.
+7. Checks (``checks``): each figure above that has a goal, with its value and whether it meets it:
+   positive ``match`` mean valence >= 0.65 (clearly bright), negative ``match`` <= 0.35 (clearly
+   sad), negative ``lift`` rising by >= 0.3 from its first third to its last, mood consistency@10
+   >= 0.8 for every mood (in sample and out of fold), the curators' mean AUC >= 0.7 (all and
+   measured).
 """
 
 from __future__ import annotations
@@ -69,6 +78,16 @@ LIST_LENGTH = 20
 """Songs per request for lift, diversity and coverage."""
 AUC_TARGET = 0.7
 """Issue 4's target for the curators' AUC."""
+CONSISTENCY_TARGET = 0.8
+"""The least mood consistency@10 for every listener mood."""
+SOUND_LENGTH = 10
+"""Songs per list for the sound of each mood x strategy (``sound``)."""
+BRIGHT_VALENCE = 0.65
+"""A positive ``match`` list sounds happy: its mean Spotify valence is at least this."""
+DARK_VALENCE = 0.35
+"""A negative ``match`` list sounds sad: its mean Spotify valence is at most this."""
+LIFT_RISE = 0.3
+"""A negative ``lift`` climbs: its last third's mean Spotify valence exceeds its first third's by this."""
 
 CURATORS_NOTE = (
     "most curated songs have valence and energy estimated from the curators' own mood tags, so the "
@@ -240,14 +259,13 @@ def lift(index: RecommenderIndex, n: int = LIST_LENGTH) -> dict[str, Any]:
     out = {}
     for mood in MOODS:
         songs = recommend(index, make_plan(mood, "lift", n))
-        valence = [float(r.song.valence or 0.0) for r in songs]
-        energy = [float(r.song.energy or 0.0) for r in songs]
-        third = max(1, len(valence) // 3)
+        valence = thirds([float(r.song.valence or 0.0) for r in songs])
+        energy = thirds([float(r.song.energy or 0.0) for r in songs])
         out[mood] = {
-            "first_third_valence": round(float(np.mean(valence[:third])), 3),
-            "last_third_valence": round(float(np.mean(valence[-third:])), 3),
-            "first_third_energy": round(float(np.mean(energy[:third])), 3),
-            "last_third_energy": round(float(np.mean(energy[-third:])), 3),
+            "first_third_valence": round(valence[0], 3),
+            "last_third_valence": round(valence[1], 3),
+            "first_third_energy": round(energy[0], 3),
+            "last_third_energy": round(energy[1], 3),
         }
     return out
 
@@ -330,6 +348,88 @@ def diversity(
     }
 
 
+# --- 6. sound -------------------------------------------------------------------------------------
+
+
+def thirds(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of the first and of the last third of ``values`` (at least one value each)."""
+    third = max(1, len(values) // 3)
+    return float(np.mean(values[:third])), float(np.mean(values[-third:]))
+
+
+def sound(index: RecommenderIndex, n: int = SOUND_LENGTH) -> dict[str, dict[str, dict[str, float]]]:
+    """``{mood: {strategy: {"valence", "energy", "first_third_valence", "last_third_valence",
+    "rise"}}}``: mean Spotify valence and energy of the ``n``-song list of every listener mood x
+    strategy (seed 0, no filters), its first and last third's mean valence, and the rise between
+    them (last minus first). Songs without valence or energy are never placed, so all have both."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for mood in MOODS:
+        out[mood] = {}
+        for strategy in STRATEGIES:
+            songs = recommend(index, make_plan(mood, strategy, n))
+            valence = [float(r.song.valence or 0.0) for r in songs]
+            energy = [float(r.song.energy or 0.0) for r in songs]
+            first, last = thirds(valence)
+            out[mood][strategy] = {
+                "valence": round(float(np.mean(valence)), 3),
+                "energy": round(float(np.mean(energy)), 3),
+                "first_third_valence": round(first, 3),
+                "last_third_valence": round(last, 3),
+                "rise": round(last - first, 3),
+            }
+    return out
+
+
+# --- 7. checks ------------------------------------------------------------------------------------
+
+
+def _check(
+    name: str, value: float | None, at_least: float | None = None, at_most: float | None = None
+) -> dict[str, Any]:
+    goal = f">= {at_least}" if at_least is not None else f"<= {at_most}"
+    ok = value is not None and (
+        (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
+    )
+    return {"check": name, "value": value, "goal": goal, "ok": ok}
+
+
+def checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures of ``evaluate_recommender``'s ``report`` that have a goal: ``[{"check", "value",
+    "goal", "ok"}]`` (see the module docstring). A figure the report lacks is not checked (out of
+    fold consistency without data_moods.csv); one that is None (no labelled song) fails."""
+    out = []
+    heard = report.get("sound")
+    if heard is not None:
+        out += [
+            _check(
+                "positive match, mean valence", heard["positive"]["match"]["valence"], at_least=BRIGHT_VALENCE
+            ),
+            _check(
+                "negative match, mean valence", heard["negative"]["match"]["valence"], at_most=DARK_VALENCE
+            ),
+            _check("negative lift, valence rise", heard["negative"]["lift"]["rise"], at_least=LIFT_RISE),
+        ]
+    cons = report.get("consistency")
+    if cons is not None:
+        for name in ("in_sample", "out_of_fold"):
+            if name in cons:
+                for mood in MOODS:
+                    out.append(
+                        _check(
+                            f"consistency@10 {mood} ({name.replace('_', ' ')})",
+                            cons[name][mood]["share"],
+                            at_least=CONSISTENCY_TARGET,
+                        )
+                    )
+        if "in_sample" not in cons:
+            out.append(_check("consistency@10 (no labelled song)", None, at_least=CONSISTENCY_TARGET))
+    cur = report.get("curators")
+    if cur is not None:
+        for subset in ("all", "measured"):
+            out.append(_check(f"curators' mean AUC ({subset})", cur[subset]["mean"], at_least=AUC_TARGET))
+    return out
+
+
 # --- all of it ------------------------------------------------------------------------------------
 
 
@@ -340,14 +440,18 @@ def evaluate_recommender(
 ) -> dict[str, Any]:
     """Every figure of the module docstring for ``catalog`` (default: the shipped one), as one
     JSON-ready dict: ``mood_model``, ``consistency``, ``curators``, ``lift``, ``diversity``,
-    ``catalog``. ``data_moods`` (``shared/data/music/data_moods.csv``) adds out-of-fold consistency."""
+    ``sound``, ``checks``, ``catalog``. ``data_moods`` (``shared/data/music/data_moods.csv``) adds
+    out-of-fold consistency."""
     catalog = Catalog.load() if catalog is None else catalog
     index = RecommenderIndex(catalog)
-    return {
+    report: dict[str, Any] = {
         "catalog": {"songs": len(catalog), "placed": len(index)},
         "mood_model": mood_model_accuracy(model_path),
         "consistency": consistency(catalog, data_moods),
         "curators": curators_auc(index),
         "lift": lift(index),
         "diversity": diversity(index),
+        "sound": sound(index),
     }
+    report["checks"] = checks(report)
+    return report

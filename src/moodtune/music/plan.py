@@ -10,42 +10,61 @@ Anchors: where the music of each mood sits
 ------------------------------------------
 The music moods do not sit where the quadrant rule ``moodspace.music_mood_of_point`` puts them
 (that rule agrees with the labels on 45% of songs), so every anchor is *measured*: the mean, over
-the songs of ``data_moods.csv`` with that label (686 songs hand-labelled Happy/Sad/Calm/Energetic,
+songs of ``data_moods.csv`` (686 songs hand-labelled Happy/Sad/Calm/Energetic,
 github.com/cristobalvch/Spotify-Machine-Learning; see ``moodtune.music.mood_model``), of
 ``song_points(valence, energy)`` and of the raw danceability and acousticness
-(``measure_anchors`` recomputes them; a test checks the table against the file)::
+(``measure_anchors`` recomputes them; a test checks the table against the file). Spotify valence
+``v`` is ``(valence + 1) / 2`` of the table::
 
-    anchor      songs  valence  arousal  danceability  acousticness
-    happy         140   +0.158   +0.504      0.623         0.128
-    sad           197   -0.421   -0.224      0.497         0.579
-    calm          195   -0.697   -0.687      0.407         0.883
-    energetic     154   -0.126   +0.767      0.512         0.028
-    lift end       59   +0.267   +0.184      0.667         0.204   (happy songs with arousal <= 0.5)
+    anchor      songs  valence  arousal  danceability  acousticness   the songs of data_moods that are
+    happy         140   +0.158   +0.504      0.623         0.128       labelled happy
+    sad           197   -0.421   -0.224      0.497         0.579       labelled sad
+    calm          195   -0.697   -0.687      0.407         0.883       labelled calm
+    energetic     154   -0.126   +0.767      0.512         0.028       labelled energetic
+    positive       69   +0.612   +0.471      0.669         0.177       happy, in the positive region
+    neutral         8   -0.038   -0.612      0.498         0.969       calm, in the neutral region
+    negative      144   -0.619   -0.289      0.462         0.611       sad, in the negative region
+    lift end       34   +0.616   +0.206      0.715         0.242       positive, with arousal <= 0.5
 
 Calm songs are quiet, acoustic and instrumental and sit at low valence; happy songs straddle the
 rule's energetic band. Ranking therefore asks the mood model for a song's mood and uses positions
 only for distances (``moodtune.music.rank``).
 
-A listener mood's anchor is the mean of the anchors of the music moods that fit it
-(``moodspace.LISTENER_TO_MUSIC_MOODS``: positive -> happy and energetic, neutral -> calm, negative
--> sad), and it wants those moods in equal shares: positive sits at (+0.016, +0.636) and wants
-happy 0.5 / energetic 0.5, neutral sits at calm's (-0.697, -0.687) and wants calm, negative at sad's
-(-0.421, -0.224) and wants sad.
+What a listener mood wants: the songs that carry its label *and* sound like it
+---------------------------------------------------------------------------
+A listener mood is a region of the one mood space (``moodspace.mood_of_point``: valence >= +0.2
+positive, <= -0.2 negative, neutral between; Spotify valence >= 0.6, <= 0.4, between), and Spotify
+valence is the measure of how positive a song sounds ("tracks with high valence sound more positive
+(e.g. happy, cheerful, euphoric)", Spotify Web API reference, ``/audio-features``). So a listener
+mood's anchor is the mean of the songs that listeners labelled with the music mood it plays
+(positive -> happy, neutral -> calm, negative -> sad) *and* whose own point lies in its region:
+where people's label and the song's sound agree. Positive sits at (+0.612, +0.471), Spotify valence
+0.81, and wants happy; negative at (-0.619, -0.289), valence 0.19, and wants sad; neutral at
+(-0.038, -0.612), valence 0.48 (quiet, acoustic, in between), and wants calm. Its secondary
+features are its songs' own means.
+
+Whole labels are too wide for that: the mean of all happy songs sits at Spotify valence 0.58 (a
+quarter of them at 0.37 or below; 41 of the 140 lie in the negative region), and the mean of the
+happy and energetic centroids at 0.51 with energy 0.82: ranked there, a smiling listener gets
+mid-tempo pop (mean valence 0.51 over the top 10 of the shipped catalog). Positive does not want
+energetic music (energetic songs average valence 0.44), though energetic still *fits* a positive
+listener (``moodspace.LISTENER_TO_MUSIC_MOODS``, the mood consistency check of
+``moodtune.music.evaluate``). Neutral's anchor stands on 8 songs (calm music in Spotify's features
+sits at low valence: 187 of the 195 calm songs lie in the negative region); its wanted mood, calm,
+is what keeps neutral lists calm.
 
 The start target
 ----------------
 * a mood name, or probabilities ``w`` over (negative, neutral, positive): the ``w``-weighted mean of
-  the listener anchors, and the ``w``-weighted mixture of their wanted moods. A mood name says
-  *which* mood but not where in it, so the target sits where music of that mood sits.
+  the listener anchors (position, wanted moods, secondary features). A mood name says *which* mood
+  but not where in it, so the target sits where music of that mood sits.
 * a point (v, a): the target is the point itself (it says where). Its listener-mood weights come
   from valence by linear ramps across the ``NEUTRAL_VALENCE`` (0.2) boundaries: negative
   ``clip(-v / 0.4, 0, 1)``, positive ``clip(v / 0.4, 0, 1)``, neutral the rest (so v = -0.2 is half
   negative, half neutral, as ``mood_of_point`` draws the line). The positive share is split between
   happy and energetic by where ``a`` lies between their anchors' arousal (+0.504 -> all happy,
-  +0.767 -> all energetic, clipped), so the positive anchor's own arousal gives 0.5 / 0.5.
-
-The secondary features of any target are the mood-weighted means of the music-mood anchors', except
-where a strategy's end point says otherwise (lift).
+  +0.767 -> all energetic, clipped); the other shares want the music mood of their listener mood.
+  The secondary features are the mood-weighted means of the music-mood anchors'.
 
 Strategies: trajectories of ``n`` targets
 -----------------------------------------
@@ -58,15 +77,18 @@ Target ``i`` (0-based) is ``lerp(start, end, t_i)`` with ``t_i = i / (n - 1)`` (
   266-281; A. Heiderscheit & A. Madson, "Use of the iso principle as a central method in mood
   management: a music psychotherapy clinical case study", Music Therapy Perspectives 33(1), 45-52,
   2015): start where the listener is and move step by step toward a positive, calm-to-moderate
-  target. end = the lift anchor (happy songs of calm-to-moderate arousal): valence
-  ``max(start, +0.267)`` (a lift never lowers valence), arousal +0.184, wanted moods happy 1.0,
-  danceability 0.667, acousticness 0.204.
+  target. end = the lift anchor (the positive anchor's songs of calm-to-moderate arousal): valence
+  ``max(start, +0.616)`` (a lift never lowers valence), arousal +0.206, wanted moods happy 1.0,
+  danceability 0.715, acousticness 0.242. From the negative anchor that is a rise of 0.62 in
+  Spotify valence (0.19 -> 0.81), 0.48 between the targets of the first and the last third of a
+  10-song list.
 * ``calm``: toward lower arousal. end keeps the start's valence; arousal
   ``max(-1, min(start - 0.5, -0.687))`` (at least 0.5 lower, and at least as low as the calm
-  anchor); wanted moods half the start's, half calm.
+  anchor); wanted moods half the start's, half calm; secondary features the mood-weighted means of
+  the music-mood anchors'.
 * ``energize``: toward higher arousal. end keeps the start's valence; arousal
   ``min(1, max(start + 0.5, +0.767))`` (at least 0.5 higher, and at least as high as the energetic
-  anchor); wanted moods half the start's, half energetic.
+  anchor); wanted moods half the start's, half energetic; secondary features as for ``calm``.
 """
 
 from __future__ import annotations
@@ -82,7 +104,6 @@ import numpy as np
 from moodtune.emotions import MOODS
 from moodtune.errors import InvalidMoodInput, UsageError
 from moodtune.moodspace import (
-    LISTENER_TO_MUSIC_MOODS,
     MUSIC_MOODS,
     NEUTRAL_VALENCE,
     MoodPoint,
@@ -118,10 +139,18 @@ ANCHORS: dict[str, MoodAnchor] = {
     "sad": MoodAnchor("sad", 197, -0.421, -0.224, 0.497, 0.579),
     "calm": MoodAnchor("calm", 195, -0.697, -0.687, 0.407, 0.883),
     "energetic": MoodAnchor("energetic", 154, -0.126, 0.767, 0.512, 0.028),
-    "lift_end": MoodAnchor("lift_end", 59, 0.267, 0.184, 0.667, 0.204),
+    "positive": MoodAnchor("positive", 69, 0.612, 0.471, 0.669, 0.177),
+    "neutral": MoodAnchor("neutral", 8, -0.038, -0.612, 0.498, 0.969),
+    "negative": MoodAnchor("negative", 144, -0.619, -0.289, 0.462, 0.611),
+    "lift_end": MoodAnchor("lift_end", 34, 0.616, 0.206, 0.715, 0.242),
 }
+PLAYS: dict[str, str] = {"positive": "happy", "neutral": "calm", "negative": "sad"}
+"""The music mood each listener mood plays (the first of ``moodspace.LISTENER_TO_MUSIC_MOODS``): its
+anchor averages the songs of that label whose point lies in the listener mood's region."""
+
 LIFT_END_MAX_AROUSAL = 0.5
-"""The lift anchor averages the happy songs with arousal <= 0.5 (energy <= 0.75): calm to moderate."""
+"""The lift anchor averages the positive anchor's songs with arousal <= 0.5 (energy <= 0.75): calm
+to moderate."""
 
 SHIFT_AROUSAL = 0.5
 """How far ``calm`` and ``energize`` move arousal at least (a quarter of the axis)."""
@@ -129,13 +158,16 @@ SHIFT_AROUSAL = 0.5
 
 def measure_anchors(path: str | Path) -> dict[str, MoodAnchor]:
     """Recompute ``ANCHORS`` from ``data_moods.csv`` (unrounded): per label, the mean of
-    ``song_points(valence, energy)``, danceability and acousticness; ``lift_end`` over the happy
-    songs whose arousal is at most ``LIFT_END_MAX_AROUSAL``."""
+    ``song_points(valence, energy)``, danceability and acousticness; per listener mood, the same
+    over the songs labelled with the music mood it plays (``PLAYS``) whose point lies in its region
+    (``moodspace.mood_of_point``); ``lift_end`` over the positive anchor's songs whose arousal is at
+    most ``LIFT_END_MAX_AROUSAL``."""
     from moodtune.music.mood_model import FEATURES, load_data_moods
 
     X, y = load_data_moods(path)
     labels = np.array(y)
     points = song_points(X[:, FEATURES.index("valence")], X[:, FEATURES.index("energy")])
+    regions = np.array([mood_of_point(v, a) for v, a in points])
     dance = X[:, FEATURES.index("danceability")]
     acoustic = X[:, FEATURES.index("acousticness")]
 
@@ -150,26 +182,14 @@ def measure_anchors(path: str | Path) -> dict[str, MoodAnchor]:
         )
 
     out = {mood: anchor(mood, labels == mood) for mood in MUSIC_MOODS}
-    out["lift_end"] = anchor("lift_end", (labels == "happy") & (points[:, 1] <= LIFT_END_MAX_AROUSAL))
+    sounding = {mood: (labels == music) & (regions == mood) for mood, music in PLAYS.items()}
+    out.update({mood: anchor(mood, mask) for mood, mask in sounding.items()})
+    out["lift_end"] = anchor("lift_end", sounding["positive"] & (points[:, 1] <= LIFT_END_MAX_AROUSAL))
     return out
 
 
 def _one_hot(mood: str) -> np.ndarray:
     return np.array([1.0 if m == mood else 0.0 for m in MUSIC_MOODS])
-
-
-def _wanted(listener_mood: str) -> np.ndarray:
-    """The music moods a listener mood wants, in equal shares, in ``MUSIC_MOODS`` order."""
-    fits = LISTENER_TO_MUSIC_MOODS[listener_mood]
-    return sum((_one_hot(m) for m in fits), np.zeros(len(MUSIC_MOODS))) / len(fits)
-
-
-def _listener_anchor(listener_mood: str) -> tuple[float, float]:
-    fits = LISTENER_TO_MUSIC_MOODS[listener_mood]
-    return (
-        sum(ANCHORS[m].valence for m in fits) / len(fits),
-        sum(ANCHORS[m].arousal for m in fits) / len(fits),
-    )
 
 
 def _secondary(moods: np.ndarray) -> tuple[float, float]:
@@ -418,20 +438,42 @@ def _with_moods(valence: float, arousal: float, moods: np.ndarray) -> _Point:
     return _Point(valence, arousal, moods, *_secondary(moods))
 
 
-def start_target(reading: Reading) -> tuple[float, float, np.ndarray]:
-    """The start of every trajectory: position (valence, arousal) and wanted moods."""
+def _listener_point(listener_mood: str) -> _Point:
+    """A listener mood's anchor as a target: its position, its music mood, its songs' secondary features."""
+    a = ANCHORS[listener_mood]
+    return _Point(a.valence, a.arousal, _one_hot(PLAYS[listener_mood]), a.danceability, a.acousticness)
+
+
+def _mix(points: Sequence[tuple[float, _Point]]) -> _Point:
+    """The weighted mean of targets (weights summing to 1)."""
+    return _Point(
+        float(sum(w * p.valence for w, p in points)),
+        float(sum(w * p.arousal for w, p in points)),
+        sum((w * p.moods for w, p in points), np.zeros(len(MUSIC_MOODS))),
+        float(sum(w * p.danceability for w, p in points)),
+        float(sum(w * p.acousticness for w, p in points)),
+    )
+
+
+def _start(reading: Reading) -> _Point:
+    """The start target of the module docstring."""
     weights = dict(zip(MOODS, reading.probabilities, strict=True))
     if reading.point is None:
-        valence = sum(w * _listener_anchor(m)[0] for m, w in weights.items())
-        arousal = sum(w * _listener_anchor(m)[1] for m, w in weights.items())
-        moods = sum((w * _wanted(m) for m, w in weights.items()), np.zeros(len(MUSIC_MOODS)))
-        return float(valence), float(arousal), moods
+        return _mix([(w, _listener_point(m)) for m, w in weights.items()])
     valence, arousal = reading.point.valence, reading.point.arousal
     low, high = ANCHORS["happy"].arousal, ANCHORS["energetic"].arousal
     energetic = min(max((arousal - low) / (high - low), 0.0), 1.0)
     positive = (1.0 - energetic) * _one_hot("happy") + energetic * _one_hot("energetic")
-    moods = weights["negative"] * _wanted("negative") + weights["neutral"] * _wanted("neutral")
-    return valence, arousal, moods + weights["positive"] * positive
+    others = sum(
+        (weights[m] * _one_hot(PLAYS[m]) for m in ("negative", "neutral")), np.zeros(len(MUSIC_MOODS))
+    )
+    return _with_moods(valence, arousal, others + weights["positive"] * positive)
+
+
+def start_target(reading: Reading) -> tuple[float, float, np.ndarray]:
+    """The start of every trajectory: position (valence, arousal) and wanted moods."""
+    start = _start(reading)
+    return start.valence, start.arousal, start.moods
 
 
 def _end(strategy: str, start: _Point) -> _Point:
@@ -464,7 +506,7 @@ def make_plan(
     strategy = _check_strategy(strategy)
     n = _check_n(n)
     read = as_reading(reading)
-    start = _with_moods(*start_target(read))
+    start = _start(read)
     end = _end(strategy, start)
     targets = []
     for i in range(n):
