@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         32 * 1024, ge=4096, description="largest total size of a request's headers, cookies included (431)"
     )
+    max_body_memory: int = Field(
+        128 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="bytes of request bodies a server process may hold at once while they arrive; a "
+        "request that would pass it gets 503 (many slow uploads cannot exhaust memory)",
+    )
     body_timeout: float = Field(
         30.0,
         gt=0,

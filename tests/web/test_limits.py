@@ -98,3 +98,69 @@ def test_a_body_that_stops_arriving_gets_408_and_the_app_hears_the_client_left(t
     body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert body["error"]["code"] == "body_timeout"
     assert seen[-1]["type"] == "http.disconnect"
+
+
+def test_bodies_arriving_at_once_share_one_memory_budget(tmp_path: Any) -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    middleware = RequestLimits(app, Settings(data_dir=tmp_path, max_body_memory=1024 * 1024))
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/analyze", "headers": [], "query_string": b""}
+    gate = asyncio.Event()
+
+    def slow_upload(chunks: int, stall: bool) -> Any:
+        sent = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            sent += 1
+            if stall and sent == 3:
+                await gate.wait()  # holds its first two chunks until the other request is done
+            return {"type": "http.request", "body": b"x" * 256 * 1024, "more_body": sent < chunks}
+
+        return receive
+
+    async def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        first: list[dict[str, Any]] = []
+        second: list[dict[str, Any]] = []
+
+        async def collect(into: list[dict[str, Any]]) -> Any:
+            async def send(message: dict[str, Any]) -> None:
+                into.append(message)
+
+            return send
+
+        waiting = asyncio.create_task(middleware(scope, slow_upload(4, stall=True), await collect(first)))
+        await asyncio.sleep(0.05)  # 512 KB held by the first upload
+        await middleware(scope, slow_upload(3, stall=False), await collect(second))  # 768 KB more: over 1 MB
+        gate.set()
+        await waiting
+        return first, second
+
+    first, second = asyncio.run(run())
+    assert second[0]["status"] == 503
+    assert json.loads(second[1]["body"])["error"]["code"] == "overloaded"
+    assert first[0]["status"] == 200  # the upload already in goes on
+    assert middleware.body_bytes == 0  # every byte given back when its request ended
+
+
+def test_an_upload_still_arriving_holds_no_place_in_the_analysis_queue(
+    client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch, smiling_crop: bytes
+) -> None:
+    pool = app.state.services.analysis
+    read = api.read_body
+    places: list[int] = []
+
+    async def reading(request: Any, limit: int) -> bytes:
+        places.append(pool.in_flight)  # a slow client would be here for as long as it likes
+        return await read(request, limit)
+
+    monkeypatch.setattr(api, "read_body", reading)
+    r = client.post("/api/v1/analyze?assume_face=true", content=smiling_crop)
+    assert r.status_code == 200, r.text
+    assert places == [0]

@@ -89,3 +89,40 @@ def test_serve_hands_every_setting_to_its_workers_secrets_included(
     finally:  # serve() exports for its worker processes; the rest of the session must not see it
         os.environ.clear()
         os.environ.update(before)
+
+
+def test_a_huge_header_is_refused_by_the_server_without_stalling_it(tmp_path: Path) -> None:
+    import socket
+
+    port = _free_port()
+    exe = Path(sys.executable).parent / "moodtune"
+    env = {**os.environ, "MOODTUNE_DATA_DIR": str(tmp_path), "MOODTUNE_ANALYZE_THREADS": "1"}
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None
+                time.sleep(0.5)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            started = time.monotonic()
+            try:  # the server answers 4xx and closes long before 8 MB of header could be parsed
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: " + b"a" * (8 * 1024 * 1024))
+                answer = sock.recv(200)
+                assert answer.startswith(b"HTTP/1.1 4") or answer == b"", answer
+            except (ConnectionResetError, BrokenPipeError):
+                pass  # closed while we were still sending
+            assert time.monotonic() - started < 5
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -45,11 +45,12 @@ filters the listener chose (``rank.Filters``) and an optional strategy.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -77,6 +78,7 @@ __all__ = [
     "fit_collaborative",
     "more_like_this",
     "not_this",
+    "similar_songs",
     "song_weights",
     "taste_scores",
 ]
@@ -312,13 +314,21 @@ def more_like_this(
 ) -> list[tuple[Song, float]]:
     """Up to ``n`` songs like ``song_id`` with their similarity in (0, 1], best first (ties by
     catalog order), never the song itself or its artist (see the module docstring)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise UsageError(f"n must be a positive whole number, but got {n!r}")
+    return list(itertools.islice(similar_songs(catalog, song_id, collaborative), n))
+
+
+def similar_songs(
+    catalog: Catalog, song_id: str, collaborative: Collaborative | None = None
+) -> Iterator[tuple[Song, float]]:
+    """``more_like_this`` without a count: every other artist's song, best first, made as the
+    caller takes them (a caller that filters stops after the first few it keeps)."""
     if not isinstance(catalog, Catalog):
         raise UsageError(f"more_like_this needs a Catalog, but got {type(catalog).__name__}")
     song = catalog.get(song_id)
     if song is None:
         raise UsageError(f"no song with id {song_id!r} in the catalog; pick one from a recommendation list")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise UsageError(f"n must be a positive whole number, but got {n!r}")
     index = _similarity_index(catalog)
     z = index.z
     row = index.positions[song_id]
@@ -332,8 +342,8 @@ def more_like_this(
             cf[items] = np.clip(scores, 0.0, 1.0)
             sim = 0.5 * sim + 0.5 * cf
     eligible = np.flatnonzero(index.artists != index.artists[row])  # the song's own artist too
-    order = eligible[np.lexsort((eligible, -sim[eligible]))][:n]
-    return [(catalog.songs[int(i)], float(sim[i])) for i in order]
+    order = eligible[np.lexsort((eligible, -sim[eligible]))]
+    return ((catalog.songs[int(i)], float(sim[i])) for i in order)
 
 
 @dataclass(frozen=True)

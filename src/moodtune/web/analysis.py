@@ -77,11 +77,19 @@ class AnalysisPool:
         finally:
             self._workers.put(worker)
 
+    def check_room(self) -> None:
+        """``Overloaded`` at once when the queue is full, holding nothing: the web route asks before
+        it reads an upload, so uploads beyond the queue are refused before any of their bytes are
+        held, and takes its place (``admission``) once the upload is in, so that a client that
+        uploads slowly never holds a place that others' analyses need."""
+        with self._lock:
+            full = self.in_flight >= self.capacity
+        if full:
+            self._admit()  # raises Overloaded, counted
+
     @contextmanager
     def admission(self) -> Iterator[None]:
-        """A place in the pool, held for the block: ``Overloaded`` at once when the queue is full.
-        The web route takes it before it reads the upload, so a burst of uploads beyond the
-        queue is refused before any of their bytes are held."""
+        """A place in the pool, held for the block: ``Overloaded`` at once when the queue is full."""
         self._admit()
         try:
             yield

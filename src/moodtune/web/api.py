@@ -27,7 +27,7 @@ from moodtune.moodspace import valence_arousal
 from moodtune.music.catalog import YOUTUBE_ID
 from moodtune.music.plan import STRATEGIES, Reading
 from moodtune.music.rank import Filters
-from moodtune.music.taste import more_like_this
+from moodtune.music.taste import similar_songs
 from moodtune.store import UNPLAYABLE_CODES, InvalidVideoMark
 from moodtune.store.repository import ListenerState, StoredReading
 from moodtune.vision.calibration import calibrate, check_distribution
@@ -190,9 +190,9 @@ async def analyze(
     ] = "photo",
 ) -> dict[str, Any]:
     limit = svc.settings.max_upload_bytes
-    # A place in the analysis queue first: an upload beyond it is refused before its bytes are read.
+    svc.analysis.check_room()  # a full queue refuses the upload before its bytes are read
+    data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
     with svc.analysis.admission():
-        data = image_bytes(await read_body(request, limit), request.headers.get("content-type"), limit)
         state = None if who.new else await run_in_threadpool(svc.store.listener, who.id)
 
         def work(worker: Worker) -> ImageAnalysis:
@@ -265,11 +265,11 @@ def _more_like(
     index = svc.recommender.index
     svc.sync_youtube_filter()
     mask, unjudged = index.allowed(filters)
-    similar = more_like_this(svc.catalog, song.id, n=len(svc.catalog) - 1)
-    rows = index.rows_of([other.id for other, _ in similar])
     out = []
-    for (other, sim), row in zip(similar, rows, strict=True):
-        if other.id in exclude or (mask is not None and (row < 0 or not mask[row])):
+    for other, sim in similar_songs(svc.catalog, song.id):
+        if other.id in exclude:
+            continue
+        if mask is not None and ((row := int(index.rows_of([other.id])[0])) < 0 or not mask[row]):
             continue
         reason = f"sounds like {song.title} by {song.artist}"
         out.append(svc.song_out(other, unplayable, reason=reason, score=round(sim, 4)))
@@ -416,7 +416,7 @@ def unplayable(youtube_id: str, body: UnplayableIn, request: Request, svc: Svc, 
             replacement = {"kind": "video", "song": svc.song_out(song, unplayable_ids, reason=reason)}
         else:
             exclude = {*body.exclude_ids, song.id}
-            for other, sim in more_like_this(svc.catalog, song.id, n=len(svc.catalog) - 1):
+            for other, sim in similar_songs(svc.catalog, song.id):
                 if other.id in exclude:
                     continue
                 if playable_video(other, unplayable_ids, confirmed.get(other.id, ())) is not None:

@@ -8,11 +8,13 @@
   is ``max_upload_bytes`` plus room for multipart headers; ``body_too_large`` for every other
   route, ``max_json_bytes``);
 * a body that has not arrived in full within ``body_timeout`` seconds of the request: 408
-  ``body_timeout``; a client that stops sending holds its memory and connection no longer.
+  ``body_timeout``; a client that stops sending holds its memory and connection no longer;
+* the bytes of all bodies still arriving, together, over ``max_body_memory``: 503 ``overloaded``
+  for the request whose bytes would pass it (500 uploads that stall after 64 KB hold 32 MB).
 
 Once it has answered, the middleware tells the app that the client left (``http.disconnect``),
-so the route stops reading, and drops whatever the app tries to send after. Admission to the
-analysis queue happens in the route before its body is read (``AnalysisPool.admission``).
+so the route stops reading, and drops whatever the app tries to send after. A full analysis queue
+refuses an upload in the route before its body is read (``AnalysisPool.check_room``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from moodtune.errors import BodyTimeout, BodyTooLarge, HeadersTooLarge, MoodtuneError
+from moodtune.errors import BodyTimeout, BodyTooLarge, HeadersTooLarge, MoodtuneError, Overloaded
 from moodtune.settings import Settings
 from moodtune.web.errors import error_response
 from moodtune.web.metrics import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +41,8 @@ class RequestLimits:
         self.max_json_bytes = settings.max_json_bytes
         self.max_upload_bytes = settings.max_upload_bytes
         self.body_timeout = settings.body_timeout
+        self.max_body_memory = settings.max_body_memory
+        self.body_bytes = 0  # of the requests in progress (one event loop: no lock needed)
 
     def _body_limit(self, path: str) -> tuple[int, MoodtuneError]:
         if path in UPLOAD_PATHS:
@@ -95,9 +99,18 @@ class RequestLimits:
                     )
                 )
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                size = len(message.get("body", b""))
+                received += size
+                self.body_bytes += size
                 if received > limit:
                     return await refuse(too_big)
+                if self.body_bytes > self.max_body_memory:
+                    return await refuse(
+                        Overloaded(
+                            "the service is receiving more uploads at once than it holds; retry in a second",
+                            retry_after=1.0,
+                        )
+                    )
                 body_done = not message.get("more_body", False)
             return message
 
@@ -113,6 +126,8 @@ class RequestLimits:
         except Exception:
             if not answered:
                 raise  # the app's own failure: its handlers and the server report it
+        finally:
+            self.body_bytes -= received
 
 
 async def _answer(error: MoodtuneError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -71,5 +71,9 @@ def serve(
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         proxy_headers=settings.trust_proxy,
+        # h11 stops reading a request whose headers pass the limit (the faster httptools parser
+        # has no limit: a 50 MB cookie held the event loop for seconds); the app refuses the rest.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         access_log=settings.log_level in ("debug", "trace"),
     )
