@@ -118,6 +118,19 @@ TOP2000_ROWS = [
     '3;"Lose Yourself - From ""8 Mile"" Soundtrack";Eminem;detroit hip hop;2005;171;74;69;-5;36;6;1,326;'
     "1;26;77",
 ]
+VIDEOS_HEADER = "Date,Artist,Song Name,Video,Type,Release"
+VIDEOS_ROWS = [
+    "9/23/19,TWICE,Feel Special,https://youtu.be/3ymwOvzhwHs,Girl,Major",  # line 2: gives the video
+    "10/30/19,TWICE,Feel Special,https://youtu.be/TWICEjpn_01,Girl,Japanese",  # 3: kept as other id
+    "12/10/10,IU,Good Day,https://youtu.be/jeqdYqsrsA0,Girl Solo,Major",  # 4: the curated video stays
+    "6/25/18,AKMU,EVEREST (with Sam Kim),https://youtu.be/EVERESTakm1/,Co-ed,Minor",  # 5: listed as Sam Kim's
+    "3/14/19,Yeri,Dear Diary,https://youtu.be/mE4hSQ7j0M,Girl Solo,Minor",  # 6: a 10-character id
+    "9/23/19,TWICE,Feel Special,https://youtu.be/3ymwOvzhwHs,Girl,Major",  # 7: listed twice
+    "1/1/20,Nobody Band,Some Song,https://youtu.be/nobodyband1,Boy,Major",  # 8: artist not in the catalog
+    "5/16/19,IU,Palette,https://youtu.be/d9IxdwEFk1c,Girl Solo,Major",  # 9: IU's, but not in the catalog
+    "6/25/18,My Sunset,,https://youtu.be/OPLiykvhmTc,Boy,Minor",  # 10: no song name
+    "8/19/08,Big Bang,Haru Haru,https://youtu.be/MzCbEdtNbJ0,Boy,Major",  # 11: 하루 하루, not romanised
+]
 
 
 def write(path: Path, header: str, rows: list[str]) -> None:
@@ -139,6 +152,7 @@ def music_dir(tmp_path: Path) -> Path:
         "artist,artist_uri",
         ["BIGBANG,spotify:artist:x", "IU,spotify:artist:y"],
     )
+    write(root / "kpop_music_videos.csv", VIDEOS_HEADER, VIDEOS_ROWS)
     write(
         root / "musiccaps-public.csv", "ytid,start_s,end_s,aspect_list,caption", ["-0Gj8-vB1q4,30,40,sad,a"]
     )
@@ -258,11 +272,53 @@ def test_duplicates_across_sources_merge_to_one_song(built: tuple[Catalog, Build
     assert everest.artist == "Sam Kim" and len([s for s in catalog if s.spotify_id == "7" * 22]) == 1
 
 
-def test_korean_text_and_language(built: tuple[Catalog, BuildReport]) -> None:
-    catalog, _ = built
-    assert by_title(catalog, "걱정말아요 그대").language == "ko"
-    assert by_title(catalog, "Blueming").language is None  # Latin script only: unknown
-    assert by_title(catalog, "Sunrise").language is None
+def test_language_from_title_video_list_and_artist_table(built: tuple[Catalog, BuildReport]) -> None:
+    catalog, report = built
+    assert by_title(catalog, "걱정말아요 그대").language == "ko"  # Hangul title
+    assert by_title(catalog, "Blueming").language == "ko"  # a Latin title on the K-pop list
+    assert by_title(catalog, "Feel Special").language == "ko"  # its video is a Korean release
+    assert by_title(catalog, "Sugar").language == "en"  # Maroon 5: a curated foreign artist
+    assert by_title(catalog, "Die With A Smile").language == "en"  # Lady Gaga, in the artist table
+    assert by_title(catalog, "Sunrise").language is None  # nothing says: unknown
+    assert report.languages == {
+        "row or title": 5,
+        "instrumental": 0,
+        "video": 2,
+        "artist table": 2,
+        "genre": 2,
+        "Korean artist": 0,
+        "unknown": 4,
+    }
+
+
+def test_music_videos_join_songs_by_artist_and_title(built: tuple[Catalog, BuildReport]) -> None:
+    catalog, report = built
+    feel = by_title(catalog, "Feel Special")
+    assert feel.youtube_id == "3ymwOvzhwHs"  # the Major release, not the Japanese one
+    assert feel.other_ids == ("youtube:TWICEjpn_01",)
+    assert feel.sources == ("tracks_top10_features.csv", "kpop_music_videos.csv")
+    good_day = by_title(catalog, "좋은 날(Good Day)")
+    assert good_day.youtube_id == "9X5Kcr8hXmI"  # a song's own video stays; the new one is kept too
+    assert "youtube:jeqdYqsrsA0" in good_day.other_ids
+    # AKMU's row was merged into Sam Kim's song by its Spotify id; AKMU's video finds it there
+    assert by_title(catalog, "EVEREST (with Sam Kim)").youtube_id == "EVERESTakm1"
+    assert by_title(catalog, "하루 하루").youtube_id == "WtAuSC3lk14"  # "Haru Haru" is not 하루 하루
+    videos = report.videos
+    assert videos is not None
+    assert (videos.videos, videos.matched_videos, videos.matched_songs) == (7, 4, 3)
+    assert (videos.songs_given_a_video, videos.songs_that_kept_their_video) == (2, 1)
+    assert videos.extra_videos_kept_as_other_ids == 2
+    assert (videos.unmatched_artist_not_in_catalog, videos.unmatched_title_not_in_catalog) == (1, 2)
+    assert videos.matched_by_release == {"Major": 2, "Japanese": 1, "Minor": 1}
+    assert len(videos.sample) == 4 and videos.sample[0]["video_title"] == "Feel Special"
+    rows = report.sources["kpop_music_videos.csv"]
+    assert (rows.rows_read, rows.rows_kept, rows.rows_skipped) == (10, 7, 3)
+    assert rows.skipped_lines == [6, 7, 10]
+    assert examples(report, "kpop_music_videos.csv", "skipped: video id malformed") == [
+        "kpop_music_videos.csv line 6: Video='https://youtu.be/mE4hSQ7j0M' "
+        "(expected https://youtu.be/ + 11 characters)"
+    ]
+    assert any(line.startswith("music videos: 7 read, 4 matched 3 songs") for line in report.lines())
 
 
 def test_out_of_range_and_missing_features_are_reported(built: tuple[Catalog, BuildReport]) -> None:
@@ -427,12 +483,14 @@ def test_stats_counts(built: tuple[Catalog, BuildReport]) -> None:
     assert stats["songs"] == len(built[0]) == 15
     assert stats["by_source"]["seed_playlists.csv"] == 6
     assert stats["by_source"]["tracks_top10_features.csv"] == 6
-    assert stats["by_language"] == {"unknown": 10, "ko": 5}
+    assert stats["by_language"] == {"ko": 9, "unknown": 4, "en": 2}
+    assert stats["with_language"] == 11
+    assert stats["by_source"]["kpop_music_videos.csv"] == 3
     # years 2004, 2000 and 2005, and two curated songs of the 2000s playlists (no year, a decade tag)
     assert stats["by_decade"]["2000s"] == 5
     assert stats["by_decade"]["unknown"] == 6
     assert stats["by_genre"]["k-pop"] == 6
-    assert stats["with_youtube_id"] == 5
+    assert stats["with_youtube_id"] == 7  # 5 curated, 2 from music videos
     assert stats["with_estimated_features"] == 4
     assert stats["estimated_features"] == {"energy": 4, "valence": 4}
 
@@ -493,7 +551,9 @@ def test_cli_build_import_and_stats(
     stats = run("stats", "--json", "--catalog", str(out))
     assert stats.returncode == 0, stats.stderr
     counts = json.loads(stats.stdout)
-    assert counts["songs"] == len(built[0]) + 2 and counts["by_language"]["unknown"] == 11
+    assert counts["songs"] == len(built[0]) + 2
+    # 봄날 is Korean by its title; "Spring Day, BTS" has nothing that says so in the file
+    assert counts["by_language"] == {"ko": 10, "unknown": 5, "en": 2}
 
     missing = run("import", str(tmp_path / "nope.csv"), "--catalog", str(out))
     assert missing.returncode == 2 and "usage_error" in missing.stderr
@@ -542,6 +602,14 @@ def test_real_folder_builds_the_shipped_catalog() -> None:
     assert videos - malformed <= ids_of["youtube"]  # the other 336 rows' videos
     assert report.curated["without_features"] == 0
     assert not [n for n in report.notes if "alias canonical names" in n]  # spelled as in the K-pop file
+
+    # the K-pop music videos: most songs that play in the page come from them
+    stats = catalog.stats()
+    assert report.videos is not None and report.videos.songs_given_a_video >= 1600
+    assert stats["with_youtube_id"] >= 1900
+    # language for every song its source or artist places: the K-pop list's Latin titles are Korean
+    assert stats["with_language"] >= 12_000 and stats["by_language"]["ko"] >= 10_500
+    assert sum(report.languages.values()) == len(catalog)
 
     shipped = Catalog.load(CATALOG_PATH)
     assert shipped.ids == catalog.ids

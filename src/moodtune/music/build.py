@@ -17,13 +17,16 @@ per format, and every row goes through one row parser (``parse_record``), which 
   tag: happy, sad, calm, energetic) and ``Spotify-2000.csv`` (semicolon-separated; features on a
   0-100 scale are divided by 100, BPM is the tempo, length in seconds is turned into ms, ``Top
   Genre`` is the genre): Spotify audio features, measured.
+* ``kpop_music_videos.csv``: K-pop music videos with YouTube ids, joined to the songs by artist
+  and title (``moodtune.music.videos``); it adds no songs (its rows have no audio features).
 * ``musiccaps-public.csv`` is not read: its clips have no title or artist, so they cannot become
-  songs. ``artists_extended.csv`` holds artist names only: it is read to check that every
-  canonical name in the alias table is spelled as the K-pop file spells it.
+  songs. ``artists_extended.csv`` holds artist names only: it names Korean acts for the language
+  rules, and every canonical name in the alias table is checked to be spelled as it spells it.
 
-Language: ``"ko"`` when the title or the artist contains Hangul, otherwise unknown (None), for
-every source. Most rows of the K-pop file are Korean songs with Latin titles, but the file also
-holds English and Japanese releases of the same artists; only the script is evidence.
+Language: a row's ``language`` column or its title (version qualifier, script; an instrumental
+has none) gives it; then the song's music video, the artist table, its genre (the K-pop list's
+songs carry ``k-pop``), and a Hangul credit or, for songs of the Korean sources, an artist of the
+K-pop lists, in that order (``moodtune.music.language``). A Latin title alone says nothing.
 
 Rows are merged by song id (``moodtune.music.normalize.song_id``) in the order of ``SOURCES``
 (curated first, so its Korean titles are the ones shown): the first row gives the title, artist,
@@ -64,7 +67,14 @@ from moodtune.music.catalog import (
     Catalog,
     Song,
 )
+from moodtune.music.language import (
+    LanguageEvidence,
+    assign_languages,
+    load_artist_languages,
+    title_language,
+)
 from moodtune.music.normalize import (
+    artist_key,
     clean,
     compact,
     has_hangul,
@@ -72,6 +82,7 @@ from moodtune.music.normalize import (
     song_id,
     title_key,
 )
+from moodtune.music.videos import KPOP_VIDEOS, VideoJoinReport, join_videos, parse_videos
 
 SEED = "seed_playlists.csv"
 KPOP = "tracks_top10_features.csv"
@@ -257,7 +268,7 @@ IMPORT_COLUMNS: dict[str, str] = {
     "album": "album name",
     "year": "release year, or a date starting with it (2019-05-17)",
     "genres": f"genres, separated by {LIST_SEPARATOR!r}",
-    "language": "ISO 639-1 code (ko, en, ja); default: ko when title or artist has Hangul",
+    "language": "ISO 639-1 code (ko, en, ja); default: from the title, the artist table, the genre",
     **{name: f"Spotify-style {name} in [0, 1]" for name in FEATURES if FEATURE_RANGES[name] == (0.0, 1.0)},
     "tempo": "beats per minute (1-300)",
     "loudness": "dB (-60 to 5)",
@@ -318,6 +329,10 @@ class BuildReport:
     artist_merges: list[dict[str, Any]] = field(default_factory=list)
     curated: dict[str, int] = field(default_factory=dict)
     tag_check: dict[str, Any] = field(default_factory=dict)
+    videos: VideoJoinReport | None = None
+    """The music-video join; None without its file."""
+    languages: dict[str, int] = field(default_factory=dict)
+    """Songs placed by each language rule (``moodtune.music.language.RULES``)."""
 
     @property
     def bad_rows(self) -> int:
@@ -335,6 +350,8 @@ class BuildReport:
             "artist_merges": list(self.artist_merges),
             "curated": dict(self.curated),
             "tag_check": dict(self.tag_check),
+            "videos": self.videos.to_dict() if self.videos else {},
+            "languages": dict(self.languages),
             "bad_rows": self.bad_rows,
         }
 
@@ -359,6 +376,10 @@ class BuildReport:
             out.append("curated: " + ", ".join(f"{k} {v}" for k, v in self.curated.items()))
         if self.tag_check:
             out.append("tag table check: " + ", ".join(f"{k} {v}" for k, v in self.tag_check.items()))
+        if self.videos:
+            out += self.videos.lines()
+        if self.languages:
+            out.append("language by rule: " + ", ".join(f"{k} {n}" for k, n in self.languages.items()))
         for m in self.artist_merges:
             out.append(f"artist merge: {' = '.join(m['artists'])} ({m['title']}, {m['id']})")
         return out
@@ -488,8 +509,8 @@ def parse_record(
         if not LANGUAGE_CODE.match(language):
             issues.append(Issue("language malformed", f"language={language!r} (expected ISO 639-1: ko, en)"))
             language = None
-    if language is None and (has_hangul(title) or has_hangul(artist)):
-        language = "ko"
+    if language is None:
+        language = title_language(title)
     try:
         sid = song_id(artist, title, aliases)
     except CatalogError as exc:
@@ -719,7 +740,8 @@ SOURCES: tuple[SourceFormat, ...] = (
 
 NOT_READ = {
     MUSICCAPS: "skipped: MusicCaps clips have no title or artist, so they cannot become catalog songs",
-    ARTISTS: "artist names only, no songs: used to check the alias table's canonical spellings",
+    ARTISTS: "artist names only, no songs: Korean acts for the language rules; the alias table's spellings",
+    KPOP_VIDEOS: "music videos, no songs: joined to the catalog's songs for their YouTube ids",
 }
 
 
@@ -788,6 +810,8 @@ class _Builder:
         self.artists: dict[str, dict[str, str]] = defaultdict(dict)
         self.by_service_id: dict[str, str] = {}
         self.joined_by_service_id = 0
+        self.redirects: dict[str, str] = {}
+        """The id a row would have had -> the song it joined by a shared service id."""
 
     def add_rows(
         self,
@@ -835,6 +859,7 @@ class _Builder:
         for key in _service_ids(song):
             known = self.by_service_id.get(key)
             if known is not None and known != song.id:
+                self.redirects.setdefault(song.id, known)
                 song = dataclasses.replace(song, id=known)
                 self.joined_by_service_id += 1
                 break
@@ -905,6 +930,7 @@ def build_catalog(music_dir: Path) -> tuple[Catalog, BuildReport]:
     report = BuildReport()
     builder = _Builder(aliases)
     found = 0
+    korean_acts: set[str] = set()  # the artists of the K-pop lists, as written there
     for fmt in SOURCES:
         path = music_dir / fmt.name
         source_report = SourceReport(fmt.name)
@@ -916,6 +942,8 @@ def build_catalog(music_dir: Path) -> tuple[Catalog, BuildReport]:
         _, rows = _read_rows(path, fmt.delimiter, fmt.required)
         skip = _seed_copy_errors(rows) if fmt.name == SEED else None
         builder.add_rows(fmt, fmt.name, rows, source_report, skip)
+        if fmt.name == KPOP:
+            korean_acts.update(row.get("artist") or "" for _, row in rows)
     if not found:
         raise CatalogError(
             f"none of the source files {[f.name for f in SOURCES]} is in {music_dir}; pass --source with "
@@ -931,25 +959,69 @@ def build_catalog(music_dir: Path) -> tuple[Catalog, BuildReport]:
     if artists_path.is_file():
         _, artist_rows = _read_rows(artists_path, ",", ("artist",))
         spelled = {row.get("artist", "") for _, row in artist_rows}
+        korean_acts.update(spelled)
         korean_only = {c for c in aliases.values() if has_hangul(c) and not re.search("[A-Za-z]", c)}
         absent = sorted({c for c in aliases.values() if c not in spelled} - korean_only)
         if absent:
             report.notes.append(f"alias canonical names not spelled this way in {ARTISTS}: {absent}")
     songs = sorted((estimate_features(s) for s in builder.songs.values()), key=lambda s: s.id)
-    catalog = Catalog(songs)
-    report.songs = len(catalog)
+    report.songs = len(songs)
     report.songs_from_several_rows = sum(1 for n in builder.rows_per_song.values() if n > 1)
     report.songs_from_several_sources = sum(1 for s in songs if len(s.sources) > 1)
     report.rows_joined_by_service_id = builder.joined_by_service_id
     report.artist_merges = builder.artist_merges()
     report.curated = _curated_counts(songs, report.sources[SEED])
     report.tag_check = _tag_check(songs)
-    return catalog, report
+    video_languages: dict[str, str] = {}
+    videos_path = music_dir / KPOP_VIDEOS
+    if videos_path.is_file():
+        songs, video_languages, video_artists = _join_videos(videos_path, songs, builder, report)
+        korean_acts.update(video_artists)
+    evidence = LanguageEvidence(
+        artist_languages=load_artist_languages(),
+        korean_artists=frozenset(artist_key(a, aliases) for a in korean_acts if a.strip()),
+        korean_sources=frozenset({SEED, KPOP, KPOP_VIDEOS}),
+        video_languages=video_languages,
+        aliases=aliases,
+    )
+    songs, report.languages = assign_languages(songs, evidence)
+    return Catalog(songs), report
+
+
+def _join_videos(
+    path: Path, songs: list[Song], builder: _Builder, report: BuildReport
+) -> tuple[list[Song], dict[str, str], set[str]]:
+    """``kpop_music_videos.csv`` joined to ``songs`` (``moodtune.music.videos``): the songs, the
+    language of each joined song's video, and the list's artists. Its rows are counted in
+    ``report.sources``, the join in ``report.videos``."""
+    _, rows = _read_rows(path, ",", ("Artist", "Song Name", "Video"))
+    videos, skipped = parse_videos(rows)
+    source_report = SourceReport(KPOP_VIDEOS, note="music videos: joined to songs, adds none")
+    source_report.rows_read = len(rows)
+    for line, reason, detail in skipped:
+        source_report.rows_skipped += 1
+        source_report.rows_with_issues += reason != "video listed twice"
+        source_report.skipped_lines.append(line)
+        source_report.add(f"skipped: {reason}", f"{KPOP_VIDEOS} line {line}: {detail}")
+    source_report.rows_kept = len(videos)
+
+    def resolve(artist: str, title: str) -> str | None:
+        try:
+            sid = song_id(artist, title, builder.aliases)
+        except CatalogError:
+            return None
+        return sid if sid in builder.songs else builder.redirects.get(sid)
+
+    joined, languages, report.videos = join_videos(songs, videos, resolve, aliases=builder.aliases)
+    report.sources[KPOP_VIDEOS] = source_report
+    return joined, languages, {v.artist for v in videos}
 
 
 def import_csv(path: Path, catalog: Catalog) -> tuple[Catalog, SourceReport]:
     """A user's CSV (columns: ``IMPORT_COLUMNS``; comma, semicolon or tab separated) merged into
     ``catalog``. Bad rows are reported with their line number and left out; good rows are kept.
+    A song without a language gets one from its title, the artist table, its genre or a Hangul
+    credit (``moodtune.music.language``; a name alone is not trusted outside the Korean sources).
     Raises ``UsageError`` for a missing file, ``CatalogError`` for a file without title and artist
     columns."""
     path = Path(path)
@@ -967,5 +1039,7 @@ def import_csv(path: Path, catalog: Catalog) -> tuple[Catalog, SourceReport]:
             builder.by_service_id.setdefault(key, song.id)
     fmt = SourceFormat(path.name, _user, ("title", "artist"), require_features=False)
     builder.add_rows(fmt, path.name, rows, report)
-    merged = [estimate_features(s) for s in builder.songs.values()]
-    return Catalog(sorted(merged, key=lambda s: s.id)), report
+    merged = sorted((estimate_features(s) for s in builder.songs.values()), key=lambda s: s.id)
+    evidence = LanguageEvidence(artist_languages=load_artist_languages(), aliases=builder.aliases)
+    merged, _ = assign_languages(merged, evidence)
+    return Catalog(merged), report

@@ -348,13 +348,14 @@ class Catalog:
     def stats(self) -> dict[str, Any]:
         """Counts: songs, by source, language ("unknown" when not known), decade (from the year,
         else from a curated ``decade:`` tag, else "unknown"), genre, songs with a YouTube id,
-        songs with measured valence and energy, and estimated features."""
+        songs with a known language, songs with measured valence and energy, and estimated
+        features."""
         by_source: Counter[str] = Counter()
         by_language: Counter[str] = Counter()
         by_decade: Counter[str] = Counter()
         by_genre: Counter[str] = Counter()
         estimated: Counter[str] = Counter()
-        youtube = measured = with_estimates = 0
+        youtube = measured = with_estimates = with_language = 0
         for song in self._songs:
             by_source.update(song.sources)
             by_language[song.language or "unknown"] += 1
@@ -362,6 +363,7 @@ class Catalog:
             by_genre.update(song.genres)
             estimated.update(song.estimated)
             youtube += song.youtube_id is not None
+            with_language += song.language is not None
             measured += {"valence", "energy"} <= song.measured
             with_estimates += bool(song.estimated)
         return {
@@ -371,6 +373,7 @@ class Catalog:
             "by_decade": dict(sorted(by_decade.items())),
             "by_genre": dict(by_genre.most_common()),
             "with_youtube_id": youtube,
+            "with_language": with_language,
             "with_measured_valence_energy": measured,
             "with_estimated_features": with_estimates,
             "estimated_features": dict(sorted(estimated.items())),

@@ -116,6 +116,7 @@ def stats(catalog: CatalogOption = None, as_json: JsonOption = False) -> None:
             return
         _print(
             f"{counts['songs']} songs; {counts['with_youtube_id']} with a YouTube id; "
+            f"{counts['with_language']} with a known language; "
             f"{counts['with_measured_valence_energy']} with measured valence and energy; "
             f"{counts['with_estimated_features']} with estimated features"
         )
