@@ -1,12 +1,14 @@
 """The page in a real browser: the service on a free local port, Debian's headless Chromium driven
-by Playwright, a fake camera that shows a photograph, and the YouTube player replaced by a stand-in.
+by Playwright, a fake camera that shows a photograph, and both players (YouTube's and Spotify's)
+replaced by stand-ins.
 
 * One service (uvicorn in a thread, a temp SQLite database, no rate limit) and one browser per
   session; each test gets a fresh context (its own cookie, so its own listener) and page.
 * The camera: ``../shared/data/faces/astronaut.png`` turned into a one-frame y4m by ffmpeg;
   Chromium loops it (see ../shared/data/faces/SOURCE.md).
 * Nothing leaves the machine: every request to another host is aborted and recorded, except the
-  YouTube IFrame API, answered with ``fake_youtube_iframe_api.js``. ``Visit.external`` lists what
+  players' scripts: the YouTube IFrame API, answered with ``fake_youtube_iframe_api.js``, and
+  Spotify's iFrame API, answered with ``fake_spotify_iframe_api.js``. ``Visit.external`` lists what
   the page asked for; a test fails at teardown if it asked for a host outside ``ALLOWED_HOSTS``.
 """
 
@@ -33,8 +35,10 @@ ASTRONAUT = FACES / "astronaut.png"
 GRACE_HOPPER = FACES / "grace_hopper.jpg"
 SCREENSHOTS = ROOT / "docs" / "img"
 FAKE_YOUTUBE = Path(__file__).with_name("fake_youtube_iframe_api.js")
+FAKE_SPOTIFY = Path(__file__).with_name("fake_spotify_iframe_api.js")
 CHROMIUM = Path("/usr/bin/chromium")
 YT_API = "https://www.youtube.com/iframe_api"
+SPOTIFY_API = "https://open.spotify.com/embed/iframe-api/v1"
 # The page may ask for its own origin and the players, nothing else (fonts, CDNs, analytics...).
 ALLOWED_HOSTS = {
     "www.youtube.com",
@@ -119,6 +123,8 @@ def service(browser_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
         secret_key="browser-tests",
         rate_limit=0,
         analyze_threads=1,
+        # one report marks a video for everyone, so a test sees what the page's report leads to
+        video_report_quorum=1,
         log_level="warning",
     )
     app = create_app(settings)
@@ -207,10 +213,12 @@ class Visit:
 
 @pytest.fixture
 def visit(browser: Any, service: Service) -> Iterator[Callable[..., Visit]]:
-    """``visit(youtube="fake"|"offline", **context_options)``: a fresh context and page."""
+    """``visit(players="fake"|"offline", **context_options)``: a fresh context and page; "offline":
+    neither player's script loads."""
     made: list[Visit] = []
+    fakes = {YT_API: FAKE_YOUTUBE, SPOTIFY_API: FAKE_SPOTIFY}
 
-    def make(youtube: str = "fake", **options: Any) -> Visit:
+    def make(players: str = "fake", **options: Any) -> Visit:
         options.setdefault("viewport", DESKTOP)
         context = browser.new_context(**options)
         page = context.new_page()
@@ -222,8 +230,8 @@ def visit(browser: Any, service: Service) -> Iterator[Callable[..., Visit]]:
             if url.startswith(origin + "/"):
                 r.continue_()
                 return
-            if url == YT_API and youtube == "fake":
-                r.fulfill(status=200, content_type="text/javascript", body=FAKE_YOUTUBE.read_text())
+            if url in fakes and players == "fake":
+                r.fulfill(status=200, content_type="text/javascript", body=fakes[url].read_text())
                 return
             v.external.append(url)
             r.abort()

@@ -34,11 +34,26 @@ def upload(page: Any, path: Path = GRACE_HOPPER) -> None:
     page.set_input_files("#photo-input", str(path))
 
 
-def playlist_from_photo(v: Visit, path: Path = GRACE_HOPPER) -> list[str]:
-    """The quick way to a playlist: a photo is steady at once, and the playlist follows."""
+def playlist_from_photo(v: Visit, path: Path = GRACE_HOPPER, youtube_only: bool = False) -> list[str]:
+    """The quick way to a playlist: a photo is steady at once, and the playlist follows
+    (``youtube_only``: of songs with a video only, for what only the YouTube player does)."""
     page = v.open()
+    if youtube_only:
+        page.check("#filter-youtube")
     upload(page, path)
     return wait_playlist(page)
+
+
+def current_song(page: Any) -> str | None:
+    """The id of the song the player is on."""
+    return page.evaluate(
+        "() => { const li = document.querySelector('#queue li[aria-current=true]'); "
+        "return li ? li.dataset.songId : null; }"
+    )
+
+
+def current_spotify(page: Any) -> str | None:
+    return page.evaluate("window.__fakeSpotify ? window.__fakeSpotify.uri() : null")
 
 
 def mood_values(page: Any) -> dict[str, float]:

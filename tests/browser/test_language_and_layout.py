@@ -61,7 +61,8 @@ def test_at_360_px_one_column_no_sideways_scroll_and_every_control_by_keyboard(v
     # itself (BODY: not a control, no ring to show) on its way from the last control to the first.
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     wanted = {
-        "ui-lang", "camera-start", "photo-input", "strategy", "filter-language", "filter-genre",
+        "ui-lang", "camera-start", "photo-input", "choose-negative", "choose-neutral", "choose-positive",
+        "pad-valence", "pad-arousal", "strategy", "filter-language", "filter-genre",
         "filter-decade", "build", "filter-youtube", "play", "next", "like", "dislike", "more-like",
         "download-csv", "download-json", "share", "history-enabled", "delete-all",
     }  # fmt: skip

@@ -71,7 +71,10 @@ def test_history_when_switched_on_and_delete_all_my_data(visit) -> None:
     page.wait_for_timeout(1500)
     assert len(v.calls("POST", "/api/v1/me/readings")) == 1
     page.click("#play")
-    page.wait_for_function("() => window.__fakeYT && window.__fakeYT.state() === 1")
+    page.wait_for_function(
+        "() => (window.__fakeYT && window.__fakeYT.state() === 1)"
+        " || (window.__fakeSpotify && window.__fakeSpotify.playing())"
+    )
     page.click("#like")
     deadline = time.monotonic() + 5
     while me(v)["feedback_count"] < 1 and time.monotonic() < deadline:

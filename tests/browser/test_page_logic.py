@@ -106,3 +106,36 @@ def test_share_fragments_keep_only_song_ids(visit) -> None:
         """,
     )
     assert out == [["s_a", "s_c"], None, None]
+
+
+def test_when_a_spotify_track_has_ended_and_when_it_is_a_preview(visit) -> None:
+    page = visit().open()
+    out = page.evaluate(
+        """async () => {
+        const p = await import('/static/player.js');
+        const at = (position, isPaused, duration = 200000) =>
+          ({position, isPaused, duration, isBuffering: false});
+        return {
+          ended: [
+            p.spotifyEnded(true, at(199000, false), at(200000, true)),   // stopped on its last position
+            p.spotifyEnded(true, at(199400, false), at(0, true)),        // jumped back to the start
+            p.spotifyEnded(true, at(50000, false), at(199000, true)),    // paused in its last second
+            p.spotifyEnded(true, at(50000, false), at(60000, true)),     // paused by the listener
+            p.spotifyEnded(true, at(50000, false), at(0, true)),         // back to 0 far from the end
+            p.spotifyEnded(false, null, at(200000, true)),               // never heard: a stale update
+            p.spotifyEnded(true, at(1000, false), at(0, true, 0)),       // nothing loaded
+          ],
+          preview: [
+            p.isPreview(at(1000, false, 30000), {}),                     // 30 s: a preview
+            p.isPreview(at(1000, false, 215000), {}),                    // the whole song
+            p.isPreview(at(1000, false, 29000), {duration_ms: 29000}),   // a song that short
+            p.isPreview(at(0, true, 0), {}),                             // not loaded yet
+          ],
+          uri: [p.spotifyUri({play: {kind: "spotify", uri: "spotify:track:x"}}),
+                p.spotifyUri({spotify_id: "y", play: {kind: "youtube"}}), p.spotifyUri({play: {}})],
+        };
+        }"""
+    )
+    assert out["ended"] == [True, True, True, False, False, False, False]
+    assert out["preview"] == [True, False, False, False]
+    assert out["uri"] == ["spotify:track:x", "spotify:track:y", None]

@@ -193,6 +193,7 @@ def test_filters_keep_only_what_they_name_and_count_what_they_cannot_judge(mixed
         ({"decade": "1995s"}, "1990s"),
         ({"genre": "  "}, "genre"),
         ({"youtube_only": "yes"}, "True or False"),
+        ({"playable_only": 1}, "playable_only must be True or False"),
     ],
 )
 def test_bad_filters_are_usage_errors(filters: dict[str, Any], match: str) -> None:
@@ -379,3 +380,22 @@ def test_the_youtube_filter_follows_what_plays_now() -> None:
     # the video of song 0 was reported unplayable; the resolver found one for song 5
     RecommenderIndex.for_catalog(catalog).set_youtube([songs[1].id, songs[2].id, songs[5].id])
     assert set(ids(recommend(catalog, plan, filters=only))) == {songs[1].id, songs[2].id, songs[5].id}
+
+
+def test_the_playable_filter_keeps_songs_either_player_can_play() -> None:
+    """A video that plays or a Spotify id: the page plays it; a song with neither is left out."""
+    songs = [
+        song(0.3 + 0.01 * i, 0.4, "sad", youtube_id=f"vid{i:08d}" if i < 2 else None, spotify_id=spotify)
+        for i, spotify in enumerate([None, "1" * 22, "2" * 22, "3" * 22, None, None])
+    ]
+    catalog = Catalog(songs)
+    plan = make_plan("negative", "match", 6)
+    playable = Filters(playable_only=True)
+    assert set(ids(recommend(catalog, plan, filters=playable))) == {s.id for s in songs[:4]}
+    assert recommend(catalog, plan, filters=playable).unjudged["songs"] == 0
+    assert Filters(playable_only=True).to_dict()["playable_only"] is True
+    # song 0's only video was reported unplayable and it has no Spotify id; song 1 still has Spotify
+    RecommenderIndex.for_catalog(catalog).set_youtube([])
+    assert set(ids(recommend(catalog, plan, filters=playable))) == {s.id for s in songs[1:4]}
+    both = Filters(youtube_only=True, playable_only=True)
+    assert recommend(catalog, plan, filters=both) == []

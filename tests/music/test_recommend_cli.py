@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,31 @@ def test_a_point_with_a_strategy(tiny: Path) -> None:
     }
     assert [s["target"] for s in d["songs"]] == list(range(6))
     assert all("toward a lighter mood" in s["reason"] for s in d["songs"])
+
+
+def test_a_chosen_mood_with_only_songs_the_page_plays(tmp_path: Path) -> None:
+    """What the page's mood picker asks for, from the command line: a mood, a strategy, and only
+    songs with a YouTube or a Spotify id."""
+    songs = [s for mood in MUSIC_MOODS for s in spread(mood, 12, seed=len(mood))]
+    songs = [replace(s, spotify_id=f"{i:022d}") if i % 2 else s for i, s in enumerate(songs)]
+    playable = {s.id for s in songs if s.spotify_id}
+    path = Catalog(songs).save(tmp_path / "half.csv.gz")
+    proc = run(
+        "--mood",
+        "negative",
+        "--strategy",
+        "calm",
+        "-n",
+        "10",
+        "--playable-only",
+        "--json",
+        "--catalog",
+        str(path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["filters"]["playable_only"] is True and d["plan"]["strategy"] == "calm"
+    assert len(d["songs"]) == 10 and {s["id"] for s in d["songs"]} <= playable
 
 
 def test_the_table_by_default(tiny: Path) -> None:

@@ -205,6 +205,17 @@ def test_history_round_trips_a_reading(store: Store) -> None:
     assert store.history("a") == [stored]
 
 
+def test_a_mood_the_listener_chose_is_kept_without_emotion_probabilities(store: Store) -> None:
+    store.update_listener("a", history_enabled=True)
+    chosen = reading(at=6.0, probabilities={})  # no face was read
+    face = reading(at=7.0)
+    assert chosen.chosen and not face.chosen
+    store.add_reading("a", chosen)
+    store.add_reading("a", face)
+    assert store.history("a") == [chosen, face]
+    assert StoredReading.from_dict(chosen.to_dict()) == chosen
+
+
 def test_history_returns_the_newest_limit_readings_oldest_first(store: Store) -> None:
     store.update_listener("a", history_enabled=True)
     store.update_listener("b", history_enabled=True)

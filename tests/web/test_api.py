@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from moodtune.emotions import EMOTIONS
+from moodtune.music.rank import Filters
 from moodtune.settings import Settings
 from moodtune.web.app import create_app
 from moodtune.web.listener import COOKIE
@@ -313,6 +314,41 @@ def test_filters_narrow_the_list(client: TestClient) -> None:
     assert all(s["language"] == "ko" and s["play"]["kind"] == "youtube" for s in songs)
 
 
+def test_the_page_default_playlist_draws_from_every_song_either_player_plays(app: FastAPI) -> None:
+    """The page asks for playable_only: the pool is every song with a video that plays or a Spotify
+    id (16,641 of the shipped 18,347), whatever the mood; YouTube only is a small part of it."""
+    services = app.state.services
+    services.sync_youtube_filter()
+    index = services.recommender.index
+    playable, _ = index.allowed(Filters(playable_only=True))
+    youtube, _ = index.allowed(Filters(youtube_only=True))
+    assert playable is not None and youtube is not None
+    assert int(playable.sum()) >= 15_000
+    assert not (youtube & ~playable).any() and int(youtube.sum()) < int(playable.sum())
+
+
+def test_the_playable_filter_keeps_songs_either_player_plays(client: TestClient, app: FastAPI) -> None:
+    """What the page asks for by default: a song with a video that plays or a Spotify id."""
+    for mood in ("negative", "neutral", "positive"):
+        body = client.post(
+            "/api/v1/recommendations", json={"mood": mood, "n": 50, "filters": {"playable_only": True}}
+        ).json()
+        assert len(body["songs"]) == 50 and body["filters"]["playable_only"] is True
+        kinds = {s["play"]["kind"] for s in body["songs"]}
+        assert kinds <= {"youtube", "spotify"}, kinds
+        assert "spotify" in kinds  # most playable songs have no video
+    spotify = next(s for s in body["songs"] if s["play"]["kind"] == "spotify")
+    assert spotify["play"]["uri"] == f"spotify:track:{spotify['spotify_id']}"
+    # a video this listener reported: the song leaves their lists unless Spotify can play it
+    services = app.state.services
+    bare = next(s for s in services.catalog if s.youtube_id and not s.spotify_id and not s.other_ids)
+    both = next(s for s in services.catalog if s.youtube_id and s.spotify_id and not s.other_ids)
+    hidden = frozenset({bare.youtube_id, both.youtube_id})
+    assert services.not_playing_for(Filters(playable_only=True), hidden) == {bare.id}
+    assert services.not_playing_for(Filters(youtube_only=True), hidden) == {bare.id, both.id}
+    assert services.not_playing_for(Filters(), hidden) == set()
+
+
 def test_more_like_this_gives_songs_of_other_artists(client: TestClient, app: FastAPI) -> None:
     seed = app.state.services.catalog.search("BTS", limit=1)[0]
     r = client.post("/api/v1/recommendations", json={"more_like": seed.id, "n": 8})
@@ -533,6 +569,42 @@ def test_readings_are_kept_only_while_history_is_on(client: TestClient) -> None:
     assert history["history_enabled"] is True
 
 
+def test_a_mood_the_listener_chose_is_kept_like_a_reading_only_while_history_is_on(
+    client: TestClient,
+) -> None:
+    assert client.post("/api/v1/me/readings", json={"mood": "negative"}).json()["stored"] is False
+    client.patch("/api/v1/me", json={"history_enabled": True})
+    by_name = client.post("/api/v1/me/readings", json={"mood": "negative"})
+    assert by_name.status_code == 201, by_name.text
+    kept = by_name.json()
+    assert kept["mood"] == "negative" and kept["probabilities"] == {}  # no face was read
+    assert kept["mood_probabilities"] == {"negative": 1.0, "neutral": 0.0, "positive": 0.0}
+    assert kept["valence"] < -0.2  # where a face showing only negative emotions would read
+    by_point = client.post("/api/v1/me/readings", json={"valence": 0.6, "arousal": 0.4}).json()
+    assert (by_point["mood"], by_point["valence"], by_point["arousal"]) == ("positive", 0.6, 0.4)
+    history = client.get("/api/v1/me/history").json()["readings"]
+    assert [(r["mood"], r["probabilities"]) for r in history] == [("negative", {}), ("positive", {})]
+    assert client.get("/api/v1/me").json()["readings_count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({}, "got none"),  # nothing to keep
+        ({"mood": "negative", "valence": 0.1, "arousal": 0.1}, "got both"),  # a mood and a point
+        ({"mood": "ecstatic"}, "mood must be one of"),  # not a listener mood
+        ({"arousal": 0.3}, "go together"),  # half a point
+        ({"probabilities": NEUTRAL_FACE, "mood": "positive"}, "not both"),  # a face and a choice
+    ],
+)
+def test_bad_readings_say_what_to_send(client: TestClient, body: dict, words: str) -> None:
+    client.patch("/api/v1/me", json={"history_enabled": True})
+    r = client.post("/api/v1/me/readings", json=body)
+    assert r.status_code == 422, r.text
+    assert error_of(r)["code"] == "invalid_mood_input"
+    assert words in error_of(r)["message"]
+
+
 def test_calibration_corrects_a_listener_whose_rest_face_reads_sad(
     client: TestClient, smiling_crop: bytes
 ) -> None:
@@ -582,9 +654,19 @@ def test_the_page_is_served_with_a_content_security_policy(client: TestClient) -
     r = client.get("/")
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
-    csp = r.headers["content-security-policy"]
-    assert "connect-src 'self'" in csp
-    assert "https://www.youtube.com" in csp
+    policy = {
+        name: set(values)
+        for name, *values in (d.split() for d in r.headers["content-security-policy"].split(";") if d.strip())
+    }
+    assert policy["connect-src"] == {"'self'"}
+    # the two players' scripts (YouTube's IFrame API, Spotify's iFrame API) and their frames, no more
+    assert policy["script-src"] == {
+        "'self'",
+        "https://www.youtube.com",
+        "https://s.ytimg.com",
+        "https://open.spotify.com",
+    }
+    assert {"https://www.youtube.com", "https://open.spotify.com"} <= policy["frame-src"]
 
 
 def test_config_lists_the_choices_the_page_offers(client: TestClient) -> None:

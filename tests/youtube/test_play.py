@@ -28,6 +28,7 @@ def test_with_every_video_marked_the_song_plays_through_spotify() -> None:
     assert playable_video(SONG, {"xEeFrLSkMm8", "AAAAAAAAAAA"}) is None
     assert play_for(SONG, {"xEeFrLSkMm8", "AAAAAAAAAAA"}) == {
         "kind": "spotify",
+        "uri": "spotify:track:0WNGsQ1oAuHzNTk8jivBKW",  # what Spotify's iFrame API loads
         "embed_url": "https://open.spotify.com/embed/track/0WNGsQ1oAuHzNTk8jivBKW",
     }
 

@@ -282,6 +282,13 @@ def recommend_command(
     youtube_only: Annotated[
         bool, typer.Option("--youtube-only", help="only songs with a YouTube id")
     ] = False,
+    playable_only: Annotated[
+        bool,
+        typer.Option(
+            "--playable-only",
+            help="only songs the web page plays: a YouTube id or a Spotify id (the page's default)",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="breaks ties; the same seed gives the same list")] = 0,
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
@@ -301,7 +308,9 @@ def recommend_command(
 
         reading = _reading(mood, valence, arousal, probabilities)
         make_plan(reading, strategy, n)  # checks strategy and n before the catalog is read
-        filters = Filters(language=lang, genre=genre, decade=decade, youtube_only=youtube_only)
+        filters = Filters(
+            language=lang, genre=genre, decade=decade, youtube_only=youtube_only, playable_only=playable_only
+        )
         recommender = CatalogMoodRecommender(Catalog.load(catalog))
         result = recommender.recommend(reading, strategy, n, filters=filters, seed=seed)
         if as_json:

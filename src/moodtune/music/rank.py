@@ -144,13 +144,16 @@ _DECADE_FORMAT = "a decade such as '1990s'"
 class Filters:
     """Which songs may be recommended: a language (ISO 639-1, e.g. ``ko``), a genre (matches the
     genre itself and its sub-genres: ``pop`` matches ``pop/throwback``; any case), a decade
-    (``1990s``), and whether a YouTube id is required. A song the filter cannot judge (language,
-    genres or year unknown) is left out and counted in the result's ``unjudged``."""
+    (``1990s``), whether a YouTube video is required (``youtube_only``), and whether the song must
+    play in the page at all (``playable_only``: a YouTube video or a Spotify id, so either player
+    can play it). A song the filter cannot judge (language, genres or year unknown) is left out and
+    counted in the result's ``unjudged``."""
 
     language: str | None = None
     genre: str | None = None
     decade: str | None = None
     youtube_only: bool = False
+    playable_only: bool = False
 
     def __post_init__(self) -> None:
         if self.language is not None:
@@ -171,12 +174,13 @@ class Filters:
             if not (len(text) == 5 and text[:4].isdigit() and text[3] == "0" and text[4] == "s"):
                 raise UsageError(f"decade must be {_DECADE_FORMAT}, but got {self.decade!r}")
             object.__setattr__(self, "decade", text)
-        if not isinstance(self.youtube_only, bool):
-            raise UsageError(f"youtube_only must be True or False, but got {self.youtube_only!r}")
+        for name in ("youtube_only", "playable_only"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(f"{name} must be True or False, but got {getattr(self, name)!r}")
 
     @property
     def active(self) -> bool:
-        return any((self.language, self.genre, self.decade, self.youtube_only))
+        return any((self.language, self.genre, self.decade, self.youtube_only, self.playable_only))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +188,7 @@ class Filters:
             "genre": self.genre,
             "decade": self.decade,
             "youtube_only": self.youtube_only,
+            "playable_only": self.playable_only,
         }
 
 
@@ -340,6 +345,7 @@ class RecommenderIndex:
         self.language = np.full(n, -1, dtype=np.int16)
         self.decade = np.full(n, -1, dtype=np.int16)
         self.youtube = np.zeros(n, dtype=bool)
+        self.spotify = np.zeros(n, dtype=bool)
         self.has_genre = np.zeros(n, dtype=bool)
         prior = np.zeros(n)
         keys = np.empty(n, dtype=np.int64)
@@ -357,6 +363,7 @@ class RecommenderIndex:
             if decade[:4].isdigit():
                 self.decade[r] = int(decade[:4])
             self.youtube[r] = song.youtube_id is not None
+            self.spotify[r] = song.spotify_id is not None
             if song.genres:
                 self.has_genre[r] = True
                 for g in {fold(g) for g in song.genres}:
@@ -407,6 +414,7 @@ class RecommenderIndex:
             self.language,
             self.decade,
             self.youtube,
+            self.spotify,
             self.has_genre,
             self.prior,
             self._keys,
@@ -437,13 +445,14 @@ class RecommenderIndex:
     def set_youtube(self, song_ids: Iterable[str]) -> None:
         """Which songs the ``youtube_only`` filter lets through: those with a video that plays (the
         catalog's ids, less the ones reported unplayable, plus the ones the YouTube resolver
-        confirmed; the web service keeps this in step). Cached filters that used the old set go."""
+        confirmed; the web service keeps this in step). ``playable_only`` lets these through and
+        every song with a Spotify id. Cached filters that used the old set go."""
         mask = np.zeros(len(self.rows), dtype=bool)
         rows = self.rows_of(list(song_ids))
         mask[rows[rows >= 0]] = True
         self.youtube = mask
         for cache in (self._filters, self._filter_trees):
-            for key in [f for f in list(cache) if f.youtube_only]:
+            for key in [f for f in list(cache) if f.youtube_only or f.playable_only]:
                 cache.pop(key, None)
 
     def target_vector(self, target: Target) -> np.ndarray:
@@ -501,6 +510,8 @@ class RecommenderIndex:
                 by_filter["decade"] = int(n - known.sum())
             if filters.youtube_only:
                 mask &= self.youtube
+            if filters.playable_only:
+                mask &= self.youtube | self.spotify
             result = (mask, {"songs": int(n - judged.sum()), "by_filter": by_filter})
         if len(self._filters) >= _FILTER_CACHE:
             self._filters.pop(next(iter(self._filters)))
@@ -763,7 +774,8 @@ def recommend(
     filters = Filters() if filters is None else filters
     if not isinstance(filters, Filters):
         raise UsageError(
-            f"filters must be a Filters(language, genre, decade, youtube_only), but got {filters!r}"
+            "filters must be a Filters(language, genre, decade, youtube_only, playable_only), but got "
+            f"{filters!r}"
         )
     request = _Request(index, filters, index.lookup(exclude_ids), _taste(index, taste), int(seed))
     slot_targets = _slot_targets(n, len(plan.targets))

@@ -85,8 +85,9 @@ class ListenerState:
 @dataclass(frozen=True)
 class StoredReading:
     """One mood reading as history keeps it: when, the mood, the 8 emotion probabilities (keys
-    ``EMOTIONS``), the mood probabilities (``mood`` is one of their keys), and the point in the mood
-    space (valence and arousal in [-1, 1], ``moodtune.moodspace``). Validated on construction."""
+    ``EMOTIONS``; empty for a mood the listener chose, which no face was read for), the mood
+    probabilities (``mood`` is one of their keys), and the point in the mood space (valence and
+    arousal in [-1, 1], ``moodtune.moodspace``). Validated on construction."""
 
     at: float
     mood: str
@@ -97,7 +98,10 @@ class StoredReading:
 
     def __post_init__(self) -> None:
         at = v.check_time("StoredReading.at", self.at, InvalidMoodInput)
-        probabilities = check_probabilities("StoredReading.probabilities", self.probabilities, EMOTIONS)
+        chosen = isinstance(self.probabilities, Mapping) and not self.probabilities
+        probabilities = (
+            {} if chosen else check_probabilities("StoredReading.probabilities", self.probabilities, EMOTIONS)
+        )
         moods = check_probabilities("StoredReading.mood_probabilities", self.mood_probabilities, None)
         if not isinstance(self.mood, str) or self.mood not in moods:
             raise InvalidMoodInput(
@@ -114,6 +118,11 @@ class StoredReading:
             ("arousal", arousal),
         ):
             object.__setattr__(self, name, value)
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the listener chose this mood (no face was read: no emotion probabilities)."""
+        return not self.probabilities
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from moodtune.emotions import MOODS
 from moodtune.errors import (
     ForeignOrigin,
     InvalidMoodInput,
@@ -61,8 +62,9 @@ PAGE_CODES = {
 }
 STORED = (
     "moodtune keeps: your likes, dislikes, skips and songs played to the end (to learn your taste); "
-    "your neutral-face baseline if you set one (to correct your readings); and your mood readings "
-    "only while history is on. No image ever leaves the memory of the request that analysed it. "
+    "your neutral-face baseline if you set one (to correct your readings); and your mood readings, "
+    "and the moods you choose, only while history is on. No image ever leaves the memory of the "
+    "request that analysed it. "
     "One button deletes it all."
 )
 
@@ -260,8 +262,7 @@ def _more_like(
     exclude = set(body.exclude_ids)
     unplayable = svc.hidden_for(listener_id)
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
-    if filters.youtube_only:
-        exclude |= svc.unplayable_songs(unplayable)
+    exclude |= svc.not_playing_for(filters, unplayable)
     index = svc.recommender.index
     svc.sync_youtube_filter()
     mask, unjudged = index.allowed(filters)
@@ -299,10 +300,9 @@ def recommendations(body: RecommendIn, svc: Svc, who: Who) -> dict[str, Any]:
     reading = _reading(svc, body)
     filters = Filters(**body.filters.model_dump()) if body.filters else Filters()
     unplayable = svc.hidden_for(None if who.new else who.id)
-    svc.sync_youtube_filter()  # youtube_only: the songs whose videos play now
-    exclude = set(body.exclude_ids)
-    if filters.youtube_only:  # and those whose videos this listener reported
-        exclude |= svc.unplayable_songs(unplayable)
+    svc.sync_youtube_filter()  # youtube_only, playable_only: the songs whose videos play now
+    # and not those whose videos this listener reported
+    exclude = set(body.exclude_ids) | svc.not_playing_for(filters, unplayable)
     result = svc.recommender.recommend(
         reading,
         body.strategy,
@@ -476,6 +476,62 @@ def calibration_delete(svc: Svc, who: Who) -> None:
     svc.store.clear_calibration(who.id)
 
 
+def _face_reading(svc: Services, body: ReadingIn) -> StoredReading:
+    """A face's reading: its emotion probabilities, with the page's smoothed point when sent."""
+    assert body.probabilities is not None
+    if body.mood is not None:
+        raise InvalidMoodInput(
+            "a reading is either a face's probabilities or a mood the listener chose, not both: "
+            "send probabilities, or mood (or valence with arousal) alone"
+        )
+    vector = check_distribution(body.probabilities, svc.labels)
+    read = svc.reading(vector)
+    if body.valence is None or body.arousal is None:
+        v, a = valence_arousal(vector, svc.labels)
+    else:
+        v, a = body.valence, body.arousal
+    return StoredReading(
+        at=time.time(),
+        mood=read.mood,
+        probabilities=read.probabilities,
+        mood_probabilities=read.mood_probabilities,
+        valence=round(float(v), 4),
+        arousal=round(float(a), 4),
+    )
+
+
+def _chosen_reading(svc: Services, body: ReadingIn) -> StoredReading:
+    """A mood the listener chose (no face read, so no emotion probabilities): by name, kept at the
+    point a face showing only that mood's emotions, in equal shares, would read; or a point of the
+    mood space, kept as it is, its mood as the recommendations read it."""
+    point = body.valence if body.valence is not None else body.arousal
+    if (body.mood is None) == (point is None):
+        raise InvalidMoodInput(
+            "send a face's probabilities, or a mood the listener chose: mood (negative, neutral or "
+            "positive) or valence with arousal (each in [-1, 1]); "
+            + ("got both mood and valence/arousal" if body.mood is not None else "got none")
+        )
+    if body.mood is not None:
+        chosen = Reading.from_mood(body.mood)
+        members = svc.mood_groups.get(chosen.mood, ())
+        if not members:
+            raise InvalidMoodInput(f"the emotion model has no mood {chosen.mood!r}; use one of {svc.moods}")
+        v, a = valence_arousal({e: 1.0 for e in members})
+    else:
+        if body.valence is None or body.arousal is None:
+            raise InvalidMoodInput("valence and arousal go together; send both, each in [-1, 1]")
+        chosen = Reading.from_point(body.valence, body.arousal)
+        v, a = body.valence, body.arousal
+    return StoredReading(
+        at=time.time(),
+        mood=chosen.mood,
+        probabilities={},
+        mood_probabilities={m: round(p, 4) for m, p in zip(MOODS, chosen.probabilities, strict=True)},
+        valence=round(float(v), 4),
+        arousal=round(float(a), 4),
+    )
+
+
 @router.post(
     "/me/readings",
     summary="Keep a reading in your history (only while history is on)",
@@ -485,20 +541,7 @@ def calibration_delete(svc: Svc, who: Who) -> None:
     },
 )
 def reading_post(body: ReadingIn, svc: Svc, who: Who, response: Response) -> dict[str, Any]:
-    vector = check_distribution(body.probabilities, svc.labels)
-    read = svc.reading(vector)
-    if body.valence is None or body.arousal is None:
-        v, a = valence_arousal(vector, svc.labels)
-    else:
-        v, a = body.valence, body.arousal
-    reading = StoredReading(
-        at=time.time(),
-        mood=read.mood,
-        probabilities=read.probabilities,
-        mood_probabilities=read.mood_probabilities,
-        valence=round(float(v), 4),
-        arousal=round(float(a), 4),
-    )
+    reading = _face_reading(svc, body) if body.probabilities is not None else _chosen_reading(svc, body)
     stored = svc.store.add_reading(who.id, reading)
     if not stored:
         return {"stored": False, "reason": "history is off; turn it on to keep readings"}

@@ -36,10 +36,11 @@ from moodtune.web.youtube_routes import router as youtube_router
 
 STATIC = Path(__file__).parent / "static"
 
-# The page may talk to its own origin and embed the YouTube and Spotify players, nothing else.
+# The page may talk to its own origin and embed the YouTube and Spotify players (each loaded by
+# its own script: YouTube's IFrame Player API, Spotify's iFrame API), nothing else.
 CSP = (
     "default-src 'self'; "
-    "script-src 'self' https://www.youtube.com https://s.ytimg.com; "
+    "script-src 'self' https://www.youtube.com https://s.ytimg.com https://open.spotify.com; "
     "frame-src https://www.youtube.com https://www.youtube-nocookie.com https://open.spotify.com; "
     "img-src 'self' data: blob: https://i.ytimg.com; "
     "media-src 'self' blob: mediastream:; "

@@ -31,7 +31,10 @@ class FiltersIn(Strict):
     language: str | None = Field(None, max_length=16, description="ISO 639-1 code, e.g. ko")
     genre: str | None = Field(None, max_length=100, description="a genre and its sub-genres, e.g. k-pop")
     decade: str | None = Field(None, max_length=16, description="e.g. 1990s")
-    youtube_only: bool = False
+    youtube_only: bool = Field(False, description="only songs with a YouTube video that plays now")
+    playable_only: bool = Field(
+        False, description="only songs the page plays: a YouTube video that plays now or a Spotify id"
+    )
 
 
 class RecommendIn(Strict):
@@ -74,6 +77,9 @@ class CalibrationIn(Strict):
 
 
 class ReadingIn(Strict):
-    probabilities: dict[str, float]
+    probabilities: dict[str, float] | None = Field(
+        None, description="a face's 8 emotion probabilities; leave out for a mood the listener chose"
+    )
+    mood: str | None = Field(None, description="a mood the listener chose: negative, neutral or positive")
     valence: float | None = Field(None, ge=-1, le=1)
     arousal: float | None = Field(None, ge=-1, le=1)

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from moodtune.music.catalog import Catalog, Song, _decade
+from moodtune.music.rank import Filters
 from moodtune.music.recommender import CatalogMoodRecommender
 from moodtune.music.taste import Collaborative, Feedback, fit_collaborative, taste_scores
 from moodtune.settings import Settings
@@ -87,6 +88,7 @@ class Services:
         self.model_version = meta.version
         self.labels: tuple[str, ...] = tuple(meta.labels)
         self.moods: tuple[str, ...] = tuple(meta.moods)
+        self.mood_groups: dict[str, tuple[str, ...]] = dict(meta.mood_groups)
         self.limiter = RateLimiter(settings.rate_limit)
         self.cookie = ListenerCookie(settings.signing_key(), settings.cookie_secure)
         self.metrics = Metrics()
@@ -116,17 +118,30 @@ class Services:
             return everyone
         return everyone | self.store.reported_videos(listener_id)
 
-    def unplayable_songs(self, hidden: frozenset[str]) -> set[str]:
+    def unplayable_songs(self, hidden: frozenset[str], spotify_plays: bool = False) -> set[str]:
         """The ids of songs with a catalog video none of whose videos plays with ``hidden`` out
-        (beyond those the ``youtube_only`` filter already leaves out for everyone)."""
+        (beyond those the ``youtube_only`` and ``playable_only`` filters already leave out for
+        everyone); with ``spotify_plays``, not those Spotify can play instead."""
         personal = hidden - self.unplayable()
         confirmed = self.confirmed()
         out: set[str] = set()
         for video in personal:
             song = self.song_for_video(video)
-            if song is not None and playable_video(song, hidden, confirmed.get(song.id, ())) is None:
+            if song is None or (spotify_plays and song.spotify_id):
+                continue
+            if playable_video(song, hidden, confirmed.get(song.id, ())) is None:
                 out.add(song.id)
         return out
+
+    def not_playing_for(self, filters: Filters, hidden: frozenset[str]) -> set[str]:
+        """Songs ``filters`` lets through for everyone that will not play for a listener who hides
+        ``hidden``: for ``youtube_only``, those whose every video is hidden; for ``playable_only``,
+        those of them without a Spotify id. None for filters that do not ask for playability."""
+        if filters.youtube_only:
+            return self.unplayable_songs(hidden)
+        if filters.playable_only:
+            return self.unplayable_songs(hidden, spotify_plays=True)
+        return set()
 
     def confirmed(self, fresh: bool = False) -> dict[str, tuple[str, ...]]:
         """Song id -> the videos the YouTube resolver confirmed for it (``Store.confirmed_videos``)."""
@@ -142,8 +157,9 @@ class Services:
         )
 
     def sync_youtube_filter(self) -> None:
-        """Keep the recommender's ``youtube_only`` filter in step with what plays now: a song whose
-        every video was reported unplayable drops out, a song the resolver found a video for
+        """Keep the recommender's ``youtube_only`` and ``playable_only`` filters in step with what
+        plays now: a song whose every video was reported unplayable drops out (of
+        ``playable_only`` too, unless Spotify plays it), a song the resolver found a video for
         comes in. Recomputed only when either set changed (a few hundred songs have videos)."""
         view = (self.unplayable(), self.confirmed())
         if view == self._youtube_view:

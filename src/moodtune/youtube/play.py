@@ -18,6 +18,7 @@ from urllib.parse import quote_plus
 from moodtune.music.catalog import Song
 
 SPOTIFY_EMBED = "https://open.spotify.com/embed/track/{id}"
+SPOTIFY_URI = "spotify:track:{id}"
 YOUTUBE_SEARCH = "https://www.youtube.com/results?search_query={query}"
 
 
@@ -43,11 +44,16 @@ def playable_video(song: Song, unplayable: Collection[str] = (), confirmed: Iter
 
 
 def play_for(song: Song, unplayable: Collection[str] = (), confirmed: Iterable[str] = ()) -> dict[str, Any]:
-    """``{"kind": "youtube", "youtube_id"}``, ``{"kind": "spotify", "embed_url"}`` or
-    ``{"kind": "search", "url"}`` (see the module docstring)."""
+    """``{"kind": "youtube", "youtube_id"}``, ``{"kind": "spotify", "uri", "embed_url"}`` (the
+    track's URI, what Spotify's iFrame API loads, and its embed page) or ``{"kind": "search", "url"}``
+    (see the module docstring)."""
     video = playable_video(song, unplayable, confirmed)
     if video is not None:
         return {"kind": "youtube", "youtube_id": video}
     if song.spotify_id:
-        return {"kind": "spotify", "embed_url": SPOTIFY_EMBED.format(id=song.spotify_id)}
+        return {
+            "kind": "spotify",
+            "uri": SPOTIFY_URI.format(id=song.spotify_id),
+            "embed_url": SPOTIFY_EMBED.format(id=song.spotify_id),
+        }
     return {"kind": "search", "url": YOUTUBE_SEARCH.format(query=quote_plus(f"{song.artist} {song.title}"))}

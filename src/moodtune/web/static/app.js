@@ -1,5 +1,6 @@
-// moodtune's page: wires the camera or a photo, the smoothed reading, the playlist and its player,
-// and the listener's own data to the API (docs/api.md). No build step, no library.
+// moodtune's page: wires the camera or a photo (or a mood the listener chooses), the smoothed
+// reading, the playlist and its players, and the listener's own data to the API (docs/api.md).
+// No build step, no library.
 
 import { api, ApiError, YOUTUBE_CONNECT_URL } from "./api.js";
 import { Camera, clickToImage, drawBoxes } from "./camera.js";
@@ -24,6 +25,7 @@ const MORE_LIKE_N = 5;
 const READING_EVERY_MS = 10000;
 const SHARED_FETCHES = 6;
 const DEFAULT_STRATEGIES = ["match", "lift", "calm", "energize"];
+const CHOICE_SETTLE_MS = 400; // a slider moved by keyboard settles this long before the playlist follows
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,15 +39,18 @@ const state = {
   chosen: null, // the centre of the face the listener picked, followed frame to frame
   noFaceFrames: 0,
   calibrationApplied: false,
-  plan: null, // {mood, strategy} the queue was built for
+  plan: null, // {mood, strategy, chosen} the queue was built for
+  choice: null, // a mood the listener chose, over any face: {mood} or {valence, arousal}
   autoBuilt: false,
   building: false,
+  buildAgain: false, // asked for while a playlist was being built
   lastReadingPost: -Infinity,
   judged: new Map(), // song id -> "like" | "dislike"
   message: null, // {key, params, text, kind}
   faceNote: null, // {key, params}
   playerNote: null, // key
-  ytFailed: false,
+  failed: { yt: false, spotify: false }, // a player's script could not load
+  spotifyPreview: false, // Spotify plays 30-second previews (not signed in)
 };
 
 const smoother = new Smoother();
@@ -142,7 +147,7 @@ function renderReading() {
   steady.dataset.steady = String(Boolean(v && smoother.steady));
   $("calibrated-badge").hidden = !(v && state.calibrationApplied);
   $("calibrate").disabled = !v;
-  $("build").disabled = !v || state.building;
+  $("build").disabled = !(v || state.choice) || state.building;
 }
 
 function drawOverlay() {
@@ -205,7 +210,8 @@ function handleAnalysis(res, source) {
 }
 
 function afterReading() {
-  if (!smoother.steady || !smoother.value) return;
+  // A mood the listener chose drives the playlist (and history) until they follow their face again.
+  if (state.choice || !smoother.steady || !smoother.value) return;
   if (!state.autoBuilt && !player.queue.length && !state.building) {
     state.autoBuilt = true;
     buildPlaylist();
@@ -354,10 +360,86 @@ function chooseFace(i) {
   showMessage("face_chosen");
 }
 
+// ---------------------------------------------------------------- choosing a mood
+
+const signed = (x) => `${x > 0 ? "+" : ""}${x.toFixed(2)}`;
+
+/** The listener mood of a point, as the service reads it (moodspace.mood_of_point). */
+function moodOfPoint(valence) {
+  return valence <= -0.2 ? "negative" : valence >= 0.2 ? "positive" : "neutral";
+}
+
+/** A point of the pad from a pointer event: valence left to right, arousal bottom to top. */
+function padPoint(event) {
+  const box = $("mood-pad").getBoundingClientRect();
+  const clamp = (x) => Math.max(-1, Math.min(1, Math.round(x * 20) / 20));
+  return {
+    valence: clamp(((event.clientX - box.left) / box.width) * 2 - 1),
+    arousal: clamp(1 - ((event.clientY - box.top) / box.height) * 2),
+  };
+}
+
+/** The listener chose a mood (a name, or a point): it drives the playlist, at once. */
+function choose(choice) {
+  state.choice = choice;
+  $("replan").hidden = true;
+  if (choice.valence !== undefined) {
+    $("pad-valence").value = String(choice.valence);
+    $("pad-arousal").value = String(choice.arousal);
+  }
+  renderChoice();
+  renderReading();
+  storeChoice(choice);
+  buildPlaylist();
+}
+
+/** Kept like a reading, and only while history is on. */
+function storeChoice(choice) {
+  if (!state.me || !state.me.history_enabled) return;
+  const body = choice.mood ? { mood: choice.mood } : { valence: choice.valence, arousal: choice.arousal };
+  api
+    .postReading(body)
+    .then(() => refreshHistory())
+    .catch(showError);
+}
+
+/** Back to the face: its reading drives the playlist again (now, if there is one). */
+function clearChoice() {
+  state.choice = null;
+  renderChoice();
+  renderReading();
+  if (smoother.value) buildPlaylist();
+  else renderBuildHint();
+  $("choose-negative").focus(); // the button pressed is gone: stay in the chooser
+}
+
+function renderChoice() {
+  const c = state.choice;
+  for (const button of document.querySelectorAll(".mood-choice")) {
+    button.setAttribute("aria-pressed", String(Boolean(c && c.mood === button.dataset.mood)));
+  }
+  const dot = $("pad-dot");
+  const point = c && c.valence !== undefined ? c : null;
+  dot.hidden = !point;
+  if (point) {
+    dot.style.left = `${((point.valence + 1) / 2) * 100}%`;
+    dot.style.top = `${((1 - point.arousal) / 2) * 100}%`;
+  }
+  const text = $("choice-state");
+  text.hidden = !c;
+  text.textContent = !c
+    ? ""
+    : c.mood
+      ? t("choice_mood", { mood: t(`mood.${c.mood}`) })
+      : t("choice_point", { mood: t(`mood.${moodOfPoint(c.valence)}`), valence: signed(c.valence), arousal: signed(c.arousal) });
+  $("choice-clear").hidden = !c;
+}
+
 // ---------------------------------------------------------------- the playlist
 
 function currentFilters() {
-  const filters = { youtube_only: $("filter-youtube").checked };
+  // Every song one of the two players plays; "YouTube only" narrows it to songs with a video.
+  const filters = { playable_only: true, youtube_only: $("filter-youtube").checked };
   for (const [key, id] of [
     ["language", "filter-language"],
     ["genre", "filter-genre"],
@@ -369,21 +451,30 @@ function currentFilters() {
   return filters;
 }
 
+/** What the playlist follows: the mood the listener chose, else the face's smoothed reading. */
+function playlistReading() {
+  const c = state.choice;
+  if (c) return c.mood ? { mood: c.mood } : { valence: c.valence, arousal: c.arousal };
+  if (smoother.value) return { probabilities: normalized(smoother.value.moods, MOODS) };
+  return null;
+}
+
 async function buildPlaylist() {
-  if (!smoother.value || state.building) return;
+  const reading = playlistReading();
+  if (!reading) return;
+  if (state.building) {
+    state.buildAgain = true; // e.g. another mood chosen meanwhile: the latest wins
+    return;
+  }
   state.building = true;
   renderReading();
   showMessage("building");
   const strategy = $("strategy").value || "match";
-  const mood = smoother.top;
+  const chosen = Boolean(state.choice);
   try {
-    const res = await api.recommend({
-      probabilities: normalized(smoother.value.moods, MOODS),
-      strategy,
-      filters: currentFilters(),
-      n: N_SONGS,
-    });
-    state.plan = { mood, strategy, count: res.songs.length };
+    const res = await api.recommend({ ...reading, strategy, filters: currentFilters(), n: N_SONGS });
+    const mood = (res.plan && res.plan.reading && res.plan.reading.mood) || smoother.top;
+    state.plan = { mood, strategy, chosen, count: res.songs.length };
     watcher.plan(mood);
     $("replan").hidden = true;
     player.setQueue(res.songs);
@@ -395,6 +486,10 @@ async function buildPlaylist() {
     renderReading();
     renderBuildHint();
   }
+  if (state.buildAgain) {
+    state.buildAgain = false;
+    buildPlaylist();
+  }
 }
 
 function renderBuildHint() {
@@ -403,12 +498,12 @@ function renderBuildHint() {
   if (p && p.shared) hint.textContent = t("build_hint_shared", { n: p.count });
   else if (p) {
     const mood = t(`mood.${p.mood}`);
-    hint.textContent = t("build_hint_built", {
+    hint.textContent = t(p.chosen ? "build_hint_chosen" : "build_hint_built", {
       n: p.count,
       strategy: t(`strategy.${p.strategy}`),
       mood: language() === "en" ? mood.toLowerCase() : mood,
     });
-  } else hint.textContent = t(smoother.value ? "build_hint_ready" : "build_hint_waiting");
+  } else hint.textContent = t(smoother.value || state.choice ? "build_hint_ready" : "build_hint_waiting");
   $("build").textContent = t(player.queue.length ? "rebuild_button" : "build_button");
 }
 
@@ -524,10 +619,15 @@ function renderPlayer() {
   $("like").setAttribute("aria-pressed", String(judged === "like"));
   $("dislike").setAttribute("aria-pressed", String(judged === "dislike"));
   const note = $("player-note");
-  const key = state.ytFailed ? "yt_unavailable" : state.playerNote;
-  note.textContent = key ? t(key) : "";
-  note.hidden = !key;
-  note.classList.toggle("warn", state.ytFailed);
+  const failed = [state.failed.yt && "yt_unavailable", state.failed.spotify && "spotify_unavailable"].filter(Boolean);
+  const keys = failed.length ? failed : state.playerNote ? [state.playerNote] : [];
+  note.textContent = keys.map((k) => t(k)).join(" ");
+  note.hidden = !keys.length;
+  note.classList.toggle("warn", failed.length > 0);
+  // Said plainly while a Spotify song is in the player and the embed plays previews only.
+  const preview = $("spotify-note");
+  preview.hidden = !(state.spotifyPreview && player.screen === "spotify");
+  preview.textContent = preview.hidden ? "" : t("spotify_preview");
 }
 
 const player = new Player(
@@ -543,9 +643,14 @@ const player = new Player(
     },
     text: (key, params) => t(key, params),
     feedback: (song, event) => sendFeedback(song, event),
-    ytFailed: () => {
-      state.ytFailed = true;
+    failed: (name) => {
+      state.failed[name] = true;
       state.playerNote = null;
+      renderPlayer();
+    },
+    preview: (on) => {
+      if (state.spotifyPreview === on) return;
+      state.spotifyPreview = on;
       renderPlayer();
     },
   },
@@ -795,7 +900,8 @@ async function setPreference(field, checkbox) {
   renderMe();
   if (field === "history_enabled") {
     state.lastReadingPost = -Infinity;
-    if (checkbox.checked) afterReading();
+    if (checkbox.checked && state.choice) storeChoice(state.choice);
+    else if (checkbox.checked) afterReading();
     refreshHistory();
   }
 }
@@ -843,6 +949,7 @@ function resetPage() {
     noFaceFrames: 0,
     calibrationApplied: false,
     plan: null,
+    choice: null,
     autoBuilt: false,
     lastReadingPost: -Infinity,
     judged: new Map(),
@@ -856,6 +963,7 @@ function resetPage() {
   $("share-box").hidden = true;
   $("share-url").value = "";
   setFaceNote(null);
+  renderChoice();
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   drawOverlay();
   renderReading();
@@ -922,6 +1030,7 @@ function renderAll() {
   renderOptions();
   renderMessage();
   renderFaceNote();
+  renderChoice();
   renderReading();
   drawOverlay();
   renderQueue();
@@ -967,6 +1076,28 @@ function wire() {
   $("options").addEventListener("submit", (event) => {
     event.preventDefault();
     buildPlaylist();
+  });
+  for (const button of document.querySelectorAll(".mood-choice")) {
+    button.addEventListener("click", () => choose({ mood: button.dataset.mood }));
+  }
+  $("mood-pad").addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    choose(padPoint(event));
+  });
+  let settle = null;
+  for (const id of ["pad-valence", "pad-arousal"]) {
+    $(id).addEventListener("change", () => {
+      clearTimeout(settle);
+      settle = setTimeout(
+        () => choose({ valence: Number($("pad-valence").value), arousal: Number($("pad-arousal").value) }),
+        CHOICE_SETTLE_MS,
+      );
+    });
+  }
+  $("choice-clear").addEventListener("click", clearChoice);
+  // With a chosen mood the playlist follows the strategy too ("play sad" or "lift me").
+  $("strategy").addEventListener("change", () => {
+    if (state.choice) buildPlaylist();
   });
   $("replan-yes").addEventListener("click", replan);
   $("replan-no").addEventListener("click", () => {

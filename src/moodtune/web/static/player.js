@@ -1,29 +1,39 @@
-// The queue and its player. YouTube songs play in the YouTube IFrame Player, loaded only when the
-// listener first presses Play; Spotify songs in Spotify's embed; others as a link. A video that
-// fails is reported to the service and skipped at once, with no error screen.
+// The queue and its two players. A song with a video plays in the YouTube IFrame Player; a song
+// with a Spotify id (or a video song while YouTube cannot load) in Spotify's embed, driven by
+// Spotify's iFrame API; anything else shows a link. Each player's script loads only when a song
+// first needs it, after the listener's first Play. When a song ends the next one starts on its
+// own, whichever player it needs. A video that fails is reported to the service and skipped at
+// once, with no error screen.
 
 import { api } from "./api.js";
 
 const YT_API = "https://www.youtube.com/iframe_api";
-const YT_TIMEOUT_MS = 8000;
+const SPOTIFY_API = "https://open.spotify.com/embed/iframe-api/v1";
+const SCRIPT_TIMEOUT_MS = 8000;
 const REPORTED_CODES = new Set([2, 5, 100, 101, 150, 153]);
+/** Spotify plays 30-second previews to a browser not signed in to Spotify: at most this long. */
+export const PREVIEW_MAX_MS = 31000;
+/** A Spotify track paused this close to its end (ms) has ended; its updates come every half second. */
+export const END_MARGIN_MS = 1500;
 
-let ytPromise = null;
+const scripts = new Map();
 
-/** Load the IFrame Player API once; rejects when the script is blocked or never answers. */
-export function loadYouTube() {
-  if (window.YT && window.YT.Player) return Promise.resolve(window.YT);
-  if (ytPromise) return ytPromise;
-  ytPromise = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("timeout")), YT_TIMEOUT_MS);
-    const previous = window.onYouTubeIframeAPIReady;
-    window.onYouTubeIframeAPIReady = () => {
+/** Load a player's script once: resolves with what its ready callback hands over (or `get()`),
+ * rejects when the script is blocked or never answers. */
+function loadScript(src, readyName, get) {
+  const ready = get();
+  if (ready) return Promise.resolve(ready);
+  if (scripts.has(src)) return scripts.get(src);
+  const promise = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), SCRIPT_TIMEOUT_MS);
+    const previous = window[readyName];
+    window[readyName] = (value) => {
       clearTimeout(timer);
-      if (typeof previous === "function") previous();
-      resolve(window.YT);
+      if (typeof previous === "function") previous(value);
+      resolve(value || get());
     };
     const script = document.createElement("script");
-    script.src = YT_API;
+    script.src = src;
     script.async = true;
     script.onerror = () => {
       clearTimeout(timer);
@@ -31,7 +41,45 @@ export function loadYouTube() {
     };
     document.head.appendChild(script);
   });
-  return ytPromise;
+  scripts.set(src, promise);
+  return promise;
+}
+
+/** YouTube's IFrame Player API (window.YT). */
+export function loadYouTube() {
+  return loadScript(YT_API, "onYouTubeIframeAPIReady", () => (window.YT && window.YT.Player ? window.YT : null));
+}
+
+/** Spotify's iFrame API: the object whose createController makes an embed. */
+export function loadSpotify() {
+  return loadScript(SPOTIFY_API, "onSpotifyIframeApiReady", () => null);
+}
+
+/** The Spotify URI a song plays from, or null. */
+export function spotifyUri(song) {
+  const play = song.play || {};
+  if (play.uri) return play.uri;
+  return song.spotify_id ? `spotify:track:${song.spotify_id}` : null;
+}
+
+/**
+ * Whether a Spotify playback update says the track ended. `heard`: an earlier update of this
+ * track was playing, so a stale update of the previous track cannot end the new one. The embed
+ * stops at the end (paused at the last position), and some builds jump back to the start.
+ */
+export function spotifyEnded(heard, last, update) {
+  if (!heard || !update || !(update.duration > 0)) return false;
+  const nearEnd = (position) => position >= update.duration - END_MARGIN_MS;
+  if (update.position >= update.duration) return true;
+  if (update.isPaused && nearEnd(update.position)) return true;
+  return Boolean(update.isPaused && update.position === 0 && last && nearEnd(last.position));
+}
+
+/** Whether Spotify plays only a preview: a track of at most 30 seconds that is longer in the catalog. */
+export function isPreview(update, song) {
+  const duration = update && update.duration;
+  if (!(duration > 0) || duration > PREVIEW_MAX_MS) return false;
+  return !(song && song.duration_ms && song.duration_ms <= PREVIEW_MAX_MS);
 }
 
 /** Where a song can be opened outside this page. */
@@ -47,12 +95,196 @@ export function songLink(song) {
   return { kind: "search", url: `https://www.youtube.com/results?search_query=${q}` };
 }
 
+/**
+ * One YouTube IFrame Player, made on the first video and reused. `events`: loading(), ready(),
+ * failed(), playing(), paused(), ended(), error(code); it speaks only while `active`.
+ */
+class YouTubeScreen {
+  constructor(host, events) {
+    this.host = host;
+    this.events = events;
+    this.player = null;
+    this.ready = false;
+    this.state = "idle"; // idle | loading | ready | failed
+    this.active = false;
+    this.want = null; // the video to play now
+  }
+
+  async show(videoId) {
+    this.active = true;
+    this.want = videoId;
+    if (this.state === "failed") return;
+    this.host.hidden = false;
+    if (this.player) {
+      if (this.ready) this.player.loadVideoById(videoId);
+      return; // not ready yet: onReady plays what is wanted then
+    }
+    if (this.state === "loading") return;
+    this.state = "loading";
+    this.events.loading();
+    let YT;
+    try {
+      YT = await loadYouTube();
+    } catch {
+      this.state = "failed";
+      this.host.hidden = true;
+      this.events.failed();
+      return;
+    }
+    this.state = "ready";
+    this.events.ready();
+    const first = this.want;
+    this.player = new YT.Player("yt-player", {
+      videoId: first || undefined,
+      width: "100%",
+      height: "100%",
+      playerVars: { playsinline: 1, origin: location.origin, rel: 0 },
+      events: {
+        onReady: () => {
+          this.ready = true;
+          if (!this.active || !this.want) return;
+          if (this.want !== first) this.player.loadVideoById(this.want);
+          else this.player.playVideo();
+        },
+        onStateChange: (e) => this.onStateChange(e.data),
+        onError: (e) => {
+          if (this.active) this.events.error(Number(e.data));
+        },
+      },
+    });
+  }
+
+  onStateChange(state) {
+    if (!this.active) return;
+    if (state === 1) this.events.playing();
+    else if (state === 2 || state === -1 || state === 5) this.events.paused();
+    else if (state === 0) this.events.ended();
+  }
+
+  pause() {
+    if (this.player && this.ready) this.player.pauseVideo();
+  }
+
+  resume() {
+    if (this.player && this.ready) this.player.playVideo();
+  }
+
+  hide() {
+    this.pause();
+    this.active = false;
+    this.want = null;
+    this.host.hidden = true;
+  }
+}
+
+/**
+ * One Spotify embed, made by Spotify's iFrame API on the first Spotify song and reused (loadUri).
+ * `events` as for YouTubeScreen, plus preview(bool) when the embed shows whether it plays whole
+ * songs; no error event exists.
+ */
+class SpotifyScreen {
+  constructor(host, events) {
+    this.host = host;
+    this.events = events;
+    this.controller = null;
+    this.state = "idle"; // idle | loading | ready | failed
+    this.active = false;
+    this.uri = null;
+    this.song = null;
+    this.resetTrack();
+  }
+
+  resetTrack() {
+    this.last = null; // the latest playback update of this track
+    this.heard = false; // it played at some point
+    this.done = false; // its end was announced
+  }
+
+  async show(uri, song) {
+    this.active = true;
+    this.uri = uri;
+    this.song = song;
+    this.resetTrack();
+    if (this.state === "failed") return;
+    this.host.hidden = false;
+    if (this.controller) {
+      this.controller.loadUri(uri);
+      this.controller.play();
+      return;
+    }
+    if (this.state === "loading") return; // the controller loads what is wanted once made
+    this.state = "loading";
+    this.events.loading();
+    let IFrameAPI;
+    try {
+      IFrameAPI = await loadSpotify();
+    } catch {
+      this.state = "failed";
+      this.host.hidden = true;
+      this.events.failed();
+      return;
+    }
+    const element = document.createElement("div");
+    this.host.replaceChildren(element);
+    const first = this.uri;
+    IFrameAPI.createController(element, { uri: first, width: "100%", height: 152 }, (controller) => {
+      this.controller = controller;
+      this.state = "ready";
+      this.events.ready();
+      const frame = this.host.querySelector("iframe");
+      if (frame) {
+        frame.title = this.events.title();
+        frame.classList.add("spotify-frame");
+      }
+      controller.addListener("ready", () => {
+        // the embed has loaded its track: start it unless it already plays (or we moved on)
+        if (this.active && !this.heard) controller.play();
+      });
+      controller.addListener("playback_update", (e) => this.onUpdate(e && e.data));
+      if (this.active && this.uri !== first) {
+        controller.loadUri(this.uri);
+        controller.play();
+      }
+    });
+  }
+
+  onUpdate(update) {
+    if (!this.active || !update || this.done) return;
+    if (update.duration > 0) this.events.preview(isPreview(update, this.song));
+    if (spotifyEnded(this.heard, this.last, update)) {
+      this.done = true;
+      this.events.ended();
+      return;
+    }
+    this.last = update;
+    if (!update.isPaused) {
+      this.heard = true;
+      this.events.playing();
+    } else this.events.paused();
+  }
+
+  pause() {
+    if (this.controller && this.active) this.controller.pause();
+  }
+
+  resume() {
+    if (this.controller) this.controller.resume();
+  }
+
+  hide() {
+    this.pause();
+    this.active = false;
+    this.host.hidden = true;
+  }
+}
+
 let entrySeq = 0;
 
 export class Player {
   /**
    * @param {object} ui  {ytHost, spotifyHost, linkHost}: elements the player shows songs in
-   * @param {object} hooks {change(), note(key, params), feedback(song, event)}
+   * @param {object} hooks {change(), note(key), text(key, params), feedback(song, event),
+   *   failed(player), preview(bool)}
    */
   constructor(ui, hooks) {
     this.ui = ui;
@@ -62,9 +294,20 @@ export class Player {
     this.started = false; // the listener has pressed Play at least once
     this.playing = false;
     this.startedCurrent = false; // the current song began playing (a Next now is a skip)
-    this.yt = null; // the YT.Player
-    this.ytReady = false;
-    this.ytState = "idle"; // idle | loading | ready | failed
+    this.screen = null; // "youtube" | "spotify" | "link": where the current song is shown
+    const events = (name) => ({
+      loading: () => this.hooks.note(`${name}_loading`),
+      ready: () => this.hooks.note(null),
+      failed: () => this.onFailed(name),
+      playing: () => this.onPlaying(name),
+      paused: () => this.onPaused(name),
+      ended: () => this.onEnded(name),
+      error: (code) => this.onError(code),
+      preview: (on) => this.hooks.preview(on),
+      title: () => this.hooks.text("spotify_title", { title: this.current ? this.current.song.title : "" }),
+    });
+    this.yt = new YouTubeScreen(ui.ytHost, events("yt"));
+    this.spotify = new SpotifyScreen(ui.spotifyHost, events("spotify"));
   }
 
   get current() {
@@ -82,6 +325,14 @@ export class Player {
   entry(song) {
     entrySeq += 1;
     return { key: `e${entrySeq}`, song, unplayable: false };
+  }
+
+  /** Which player plays `entry` here now: YouTube, Spotify, or neither (a link). */
+  screenFor(entry) {
+    const play = entry.song.play || {};
+    if (play.kind === "youtube" && this.yt.state !== "failed") return "youtube";
+    if (spotifyUri(entry.song) && this.spotify.state !== "failed") return "spotify";
+    return "link";
   }
 
   /** A new queue; playback (if any) moves to its first song. */
@@ -127,15 +378,16 @@ export class Player {
     }
     if (!this.current) return;
     this.started = true;
-    if (i === null && this.yt && this.ytReady && this.isYouTube(this.current) && this.startedCurrent) {
-      this.yt.playVideo();
-      return;
+    if (i === null && this.startedCurrent && this.screen === this.screenFor(this.current)) {
+      if (this.screen === "youtube") return this.yt.resume();
+      if (this.screen === "spotify") return this.spotify.resume();
     }
     await this.show();
   }
 
   pause() {
-    if (this.yt && this.ytReady) this.yt.pauseVideo();
+    if (this.screen === "youtube") this.yt.pause();
+    else if (this.screen === "spotify") this.spotify.pause();
   }
 
   togglePlay() {
@@ -143,18 +395,23 @@ export class Player {
     else this.play();
   }
 
-  /** Next pressed (a skip when the song had begun), or moved on after an end or error. */
+  /**
+   * Next pressed (`skipped`: a skip when the song had begun), or moved on by itself after an end
+   * or an error; moving on by itself passes over songs that only a link can open.
+   */
   next({ skipped = true } = {}) {
     if (skipped) this.leaveCurrent(true);
-    if (this.index + 1 >= this.queue.length) {
+    let to = this.index + 1;
+    if (!skipped) while (to < this.queue.length && this.screenFor(this.queue[to]) === "link") to += 1;
+    if (to >= this.queue.length) {
+      this.pause();
       this.playing = false;
       this.startedCurrent = false;
-      this.pause();
       this.hooks.note("playlist_ended");
       this.hooks.change();
       return;
     }
-    this.index += 1;
+    this.index = to;
     this.startedCurrent = false;
     if (this.started) this.show();
     this.hooks.change();
@@ -173,48 +430,28 @@ export class Player {
     if (byListener && cur && this.startedCurrent && !cur.unplayable) this.hooks.feedback(cur.song, "skip");
   }
 
-  isYouTube(entry) {
-    return entry && entry.song.play && entry.song.play.kind === "youtube";
-  }
-
   stopScreens() {
-    this.ui.ytHost.hidden = true;
-    this.ui.spotifyHost.hidden = true;
-    this.ui.spotifyHost.replaceChildren();
+    this.yt.hide();
+    this.spotify.hide();
     this.ui.linkHost.hidden = true;
-    if (this.yt && this.ytReady) this.yt.pauseVideo();
+    this.screen = null;
     this.playing = false;
   }
 
-  /** Show the current song in the right screen and start it. */
+  /** Show the current song in its player and start it. */
   async show() {
     const cur = this.current;
     if (!cur) return;
-    const play = cur.song.play || {};
-    this.ui.spotifyHost.hidden = true;
-    this.ui.spotifyHost.replaceChildren();
-    this.ui.linkHost.hidden = true;
-    if (play.kind === "youtube") {
-      await this.showYouTube(cur);
-      return;
-    }
-    this.ui.ytHost.hidden = true;
-    if (this.yt && this.ytReady) this.yt.pauseVideo();
+    const screen = this.screenFor(cur);
+    this.screen = screen;
     this.playing = false;
-    if (play.kind === "spotify" && play.embed_url) {
-      const frame = document.createElement("iframe");
-      frame.src = play.embed_url;
-      frame.title = this.hooks.text("spotify_title", { title: cur.song.title });
-      frame.allow = "encrypted-media; clipboard-write";
-      frame.loading = "lazy";
-      frame.className = "spotify-frame";
-      this.ui.spotifyHost.replaceChildren(frame);
-      this.ui.spotifyHost.hidden = false;
-      this.startedCurrent = true;
-    } else {
-      this.showLink(cur, "no_player_here");
-    }
+    this.ui.linkHost.hidden = true;
+    if (screen !== "youtube") this.yt.hide();
+    if (screen !== "spotify") this.spotify.hide();
     this.hooks.change();
+    if (screen === "youtube") await this.yt.show(cur.song.play.youtube_id);
+    else if (screen === "spotify") await this.spotify.show(spotifyUri(cur.song), cur.song);
+    else this.showLink(cur, this.yt.state === "failed" || this.spotify.state === "failed" ? "listen_elsewhere" : "no_player_here");
   }
 
   showLink(cur, noteKey) {
@@ -230,81 +467,40 @@ export class Player {
     this.ui.linkHost.hidden = false;
   }
 
-  async showYouTube(cur) {
-    const videoId = cur.song.play.youtube_id;
-    if (this.ytState === "failed") {
-      this.ui.ytHost.hidden = true;
-      this.showLink(cur, "listen_elsewhere");
-      return;
-    }
-    if (this.yt) {
-      this.ui.ytHost.hidden = false;
-      if (this.ytReady) this.yt.loadVideoById(videoId);
-      // not ready yet: onReady loads the current song
-      return;
-    }
-    if (this.ytState === "loading") return;
-    this.ytState = "loading";
-    this.hooks.note("yt_loading");
-    let YT;
-    try {
-      YT = await loadYouTube();
-    } catch {
-      this.ytState = "failed";
-      this.hooks.ytFailed();
-      const now = this.current;
-      if (now && this.isYouTube(now)) this.showLink(now, "listen_elsewhere");
-      this.hooks.change();
-      return;
-    }
-    this.ytState = "ready";
-    this.hooks.note(null);
-    this.ui.ytHost.hidden = false;
-    const first = this.current && this.isYouTube(this.current) ? this.current.song.play.youtube_id : videoId;
-    this.yt = new YT.Player("yt-player", {
-      videoId: first,
-      width: "100%",
-      height: "100%",
-      playerVars: { playsinline: 1, origin: location.origin, rel: 0 },
-      events: {
-        onReady: (e) => this.onReady(e, first),
-        onStateChange: (e) => this.onStateChange(e),
-        onError: (e) => this.onError(e),
-      },
-    });
-  }
-
-  onReady(event, first) {
-    this.ytReady = true;
+  /** A player's script could not load: say so, and show the current song another way. */
+  onFailed(name) {
+    this.hooks.failed(name);
     const cur = this.current;
-    if (!cur || !this.isYouTube(cur)) return;
-    if (cur.song.play.youtube_id !== first) this.yt.loadVideoById(cur.song.play.youtube_id);
-    else event.target.playVideo();
+    if (cur && this.screen === (name === "yt" ? "youtube" : "spotify")) this.show();
+    else this.hooks.change();
   }
 
-  onStateChange(event) {
-    const state = event.data;
-    if (state === 1) {
-      // playing
-      this.playing = true;
-      this.startedCurrent = true;
-    } else if (state === 2 || state === -1 || state === 5) {
-      this.playing = false;
-    } else if (state === 0) {
-      // ended: a song heard to the end teaches taste as much as a like does
-      this.playing = false;
-      const cur = this.current;
-      if (cur) this.hooks.feedback(cur.song, "complete");
-      this.next({ skipped: false });
-      return;
-    }
+  onPlaying(name) {
+    if (this.screen !== (name === "yt" ? "youtube" : "spotify")) return;
+    const changed = !this.playing || !this.startedCurrent;
+    this.playing = true;
+    this.startedCurrent = true;
+    if (changed) this.hooks.change();
+  }
+
+  onPaused(name) {
+    if (this.screen !== (name === "yt" ? "youtube" : "spotify") || !this.playing) return;
+    this.playing = false;
     this.hooks.change();
   }
 
-  onError(event) {
-    const code = Number(event.data);
+  /** A song heard to the end teaches taste as much as a like does; then the next one starts. */
+  onEnded(name) {
+    if (this.screen !== (name === "yt" ? "youtube" : "spotify")) return;
+    this.playing = false;
     const cur = this.current;
-    if (!cur) return;
+    if (cur) this.hooks.feedback(cur.song, "complete");
+    this.next({ skipped: false });
+  }
+
+  onError(code) {
+    const cur = this.current;
+    if (!cur || this.screen !== "youtube") return;
     cur.unplayable = true;
     const song = cur.song;
     const youtubeId = song.play && song.play.youtube_id;
