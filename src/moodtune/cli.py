@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from moodtune.errors import MoodtuneError, UsageError
-from moodtune.music.cli import catalog_app, eval_recs_command, recommend_command
+from moodtune.music.cli import catalog_app, eval_recs_command, recommend_command, simulate_command
 from moodtune.youtube.cli import youtube_app
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats,
 app.add_typer(youtube_app, name="youtube", help="YouTube: find and re-check songs' videos, show the quota.")
 app.command("recommend")(recommend_command)
 app.command("eval-recs")(eval_recs_command)
+app.command("simulate")(simulate_command)
 # Piped output is not cut to 80 columns: tables stay whole in files and logs.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # one error, one line, also in logs

@@ -441,3 +441,104 @@ def eval_recs_command(
         out.print(table)
 
     _run(go)
+
+
+def simulate_command(
+    listeners: Annotated[int, typer.Option("--listeners", help="simulated listeners")] = 500,
+    sessions: Annotated[int, typer.Option("--sessions", help="sessions per listener")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="the same seed gives the same figures")] = 0,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="lift, calm or energize")] = "lift",
+    songs: Annotated[int, typer.Option("--songs", help="songs per session")] = 10,
+    faces: Annotated[
+        str,
+        typer.Option(
+            "--faces", help="reading noise: ferplus (FER+ Test), taiwan (the Taiwanese photos) or perfect"
+        ),
+    ] = "ferplus",
+    taste_spread: Annotated[
+        float,
+        typer.Option(
+            "--taste-spread",
+            help="scales how much listeners differ from the average listener (1 = the default)",
+        ),
+    ] = 1.0,
+    from_session: Annotated[
+        int, typer.Option("--from-session", help="figures count sessions from this one on")
+    ] = 4,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="any other assumption: KEY=VALUE, e.g. contagion=0.1 (docs/simulate.md)"),
+    ] = None,
+    with_taste: Annotated[
+        bool,
+        typer.Option("--with-taste", help="also today's lift with taste from likes and skips (slow)"),
+    ] = False,
+    catalog: CatalogOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate listeners offline: adaptive sessions against today's static lift, re-planning alone,
+    random songs and each listener's best fixed playlist (assumptions: docs/simulate.md).
+
+    Prints each policy's mean gain per session (from --from-session on), its spread and its regret.
+    Exit code 0, or 2 on usage errors."""
+
+    def go() -> None:
+        from moodtune.cli import err, out
+        from moodtune.errors import UsageError
+        from moodtune.music.catalog import Catalog
+        from moodtune.music.rank import RecommenderIndex
+        from moodtune.music.simulate import POLICIES, Assumptions, assumptions_from, check_arguments, simulate
+
+        check_arguments(listeners, sessions, seed, strategy, from_session)
+        if not (taste_spread >= 0 and taste_spread < float("inf")):
+            raise UsageError(f"--taste-spread must be a number >= 0, but got {taste_spread!r}")
+        base = Assumptions()
+        assumptions = assumptions_from(
+            set_ or [],
+            Assumptions(
+                songs=songs,
+                faces=faces,
+                taste_sd=base.taste_sd * taste_spread,
+                latent_sd=base.latent_sd * taste_spread,
+            ),
+        )
+        index = RecommenderIndex(Catalog.load(catalog))
+
+        def progress(line: str) -> None:
+            if not as_json:
+                err.print(line, highlight=False, markup=False)
+
+        report = simulate(
+            index, listeners, sessions, seed, strategy, assumptions, from_session, progress, with_taste
+        )
+        if as_json:
+            _json(report)
+            return
+        goal = {"lift": "valence gain", "calm": "arousal fall", "energize": "arousal rise"}[strategy]
+        table = Table(
+            title=f"{listeners} listeners x {sessions} sessions of {assumptions.songs} songs ({strategy}, "
+            f"faces {assumptions.faces}, "
+            f"seed {seed}): {goal} per session from session {from_session}"
+        )
+        for col in ("policy", "mean", "95% CI of mean", "std", "95% of sessions", "regret", "skips", "likes"):
+            table.add_column(col, justify="right")
+        for name in (p for p in POLICIES if p in report):
+            r = report[name]
+            table.add_row(
+                name,
+                f"{r['mean_gain']:.3f}",
+                f"{r['mean_ci95'][0]:.3f} - {r['mean_ci95'][1]:.3f}",
+                f"{r['std']:.3f}",
+                f"{r['interval95'][0]:.2f} - {r['interval95'][1]:.2f}",
+                f"{r['regret']:.3f}",
+                f"{100 * r['skips']:.0f}%",
+                f"{100 * r['likes']:.0f}%",
+            )
+        ratio = report["adaptive_over_static"]
+        table.caption = (
+            f"adaptive / static: {'-' if ratio is None else f'{ratio:.2f}x'}; population prior from "
+            f"{report['prior_responses']} responses; {report['seconds']:.1f} s"
+        )
+        out.print(table)
+
+    _run(go)
