@@ -285,6 +285,7 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
         **EMPTY,
         "listeners": 1,
         "feedback": 3,
+        "taste_weights": 3,  # b's: one per song
         "readings": 2,
         "video_marks": 1,
         "retired_listeners": 1,
@@ -307,7 +308,14 @@ def test_deleting_a_listener_row_cascades_to_its_feedback_and_readings(store: St
     _listener_with_everything(store, "a")
     _listener_with_everything(store, "b")
     sql(store, "DELETE FROM listeners WHERE id = 'a'")
-    assert store.counts() == {**EMPTY, "listeners": 1, "feedback": 3, "readings": 2, "video_marks": 0}
+    assert store.counts() == {
+        **EMPTY,
+        "listeners": 1,
+        "feedback": 3,
+        "taste_weights": 3,
+        "readings": 2,
+        "video_marks": 0,
+    }
     assert sql(store, "SELECT DISTINCT listener_id FROM feedback") == [("b",)]
 
 
@@ -443,7 +451,14 @@ def test_counts_count_every_table(store: Store) -> None:
     _listener_with_everything(store, "a")
     store.update_listener("b")
     store.mark_video(VIDEO, 150)
-    assert store.counts() == {**EMPTY, "listeners": 2, "feedback": 3, "readings": 2, "video_marks": 1}
+    assert store.counts() == {
+        **EMPTY,
+        "listeners": 2,
+        "feedback": 3,
+        "taste_weights": 3,
+        "readings": 2,
+        "video_marks": 1,
+    }
 
 
 def test_ping_passes_on_a_reachable_database_and_close_is_not_final(store: Store) -> None:
