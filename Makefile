@@ -52,13 +52,14 @@ $(VENV)/.installed-bench: $(VENV)/.installed-all
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	@touch $@
 
-bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robustness); analyze vs Haar + fer; recommender; web load and abuse tests
+bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robustness); analyze vs Haar + fer; recommender; taste at 1M feedback rows; web load and abuse tests; durability
 	$(BIN)/python benchmarks/model_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/sources_bench.py --data $(DATA)
 	$(BIN)/python benchmarks/robustness_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/recommend_bench.py
 	$(BIN)/python benchmarks/response_bench.py
+	$(BIN)/python benchmarks/taste_bench.py
 	$(BIN)/python benchmarks/durability_bench.py
 	$(BIN)/moodtune eval-recs
 	$(BIN)/python benchmarks/youtube_bench.py

@@ -72,6 +72,36 @@ class CollaborativeContract:
         assert items[0] in same, (items, scores)
         assert list(scores) == sorted(scores, reverse=True)
 
+    def test_a_user_given_by_their_row_gets_the_held_out_item_first(self) -> None:
+        # recommend_row serves a user the fit never saw, or whose feedback changed since
+        matrix = checkerboard()
+        model = self.make().fit(matrix[2:])  # users 0 and 1 left out of the fit
+        for u in (0, 1):
+            items, scores = model.recommend_row(matrix[u], n=5)
+            assert items[0] == held_out(u), (u, items, scores)
+            assert set(items).isdisjoint(matrix[u].indices)
+            assert list(scores) == sorted(scores, reverse=True)
+        items, _ = model.recommend_row(matrix[0].toarray(), n=ITEMS, exclude_seen=False)  # dense works too
+        assert len(items) == ITEMS
+
+    def test_a_fitted_users_own_row_ranks_like_the_user(self) -> None:
+        model = self.fitted()
+        for u in range(USERS):
+            assert model.recommend_row(checkerboard()[u], n=3)[0][0] == model.recommend(u, n=3)[0][0]
+
+    @pytest.mark.parametrize(
+        ("row", "message"),
+        [
+            (np.ones((2, ITEMS)), r"one user's row of shape \(1, 20\), but got shape \(2, 20\)"),
+            (np.ones((1, ITEMS + 1)), "one user's row of shape"),
+            (-np.ones((1, ITEMS)), "confidences >= 0"),
+            ("row", "recommend_row needs a"),
+        ],
+    )
+    def test_a_bad_row_is_rejected(self, row: Any, message: str) -> None:
+        with pytest.raises(UsageError, match=message):
+            self.fitted().recommend_row(row, 3)
+
     def test_save_and_load_give_identical_results(self, tmp_path: Path) -> None:
         model = self.fitted()
         path = model.save(tmp_path / "model")
@@ -83,6 +113,9 @@ class CollaborativeContract:
             np.testing.assert_array_equal(model.recommend(u, 8)[0], again.recommend(u, 8)[0])
             np.testing.assert_allclose(model.recommend(u, 8)[1], again.recommend(u, 8)[1])
         np.testing.assert_array_equal(model.similar_items(3, 5)[0], again.similar_items(3, 5)[0])
+        row = checkerboard()[5]
+        np.testing.assert_array_equal(model.recommend_row(row, 8)[0], again.recommend_row(row, 8)[0])
+        np.testing.assert_allclose(model.recommend_row(row, 8)[1], again.recommend_row(row, 8)[1])
 
     def test_the_same_matrix_gives_the_same_results(self) -> None:
         a, b = self.fitted(), self.fitted()

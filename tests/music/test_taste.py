@@ -5,6 +5,7 @@ calm acoustic songs spread over the same valence-energy region, so only taste te
 from __future__ import annotations
 
 import itertools
+import random
 from typing import Any
 
 import numpy as np
@@ -18,13 +19,18 @@ from moodtune.music.plan import make_plan
 from moodtune.music.rank import Filters, recommend
 from moodtune.music.taste import (
     EVENT_WEIGHTS,
+    EVENTS,
     TASTE_LIMIT,
     Feedback,
+    SongTaste,
+    content_from_weights,
     content_scores,
     fit_collaborative,
+    fit_collaborative_weights,
     more_like_this,
     not_this,
     song_weights,
+    taste_from_weights,
     taste_scores,
 )
 
@@ -124,6 +130,24 @@ def test_net_weights_follow_the_latest_answer_plus_plays_clipped() -> None:
     assert EVENT_WEIGHTS == {"like": 3.0, "complete": 1.0, "skip": -1.0, "dislike": -3.0}
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_folding_events_one_at_a_time_gives_the_net_weights(seed: int) -> None:
+    # What a store keeps per listener and song (SongTaste), updated event by event in the order
+    # they were recorded, is what song_weights computes from all of them at once.
+    rng = random.Random(seed)
+    log = [
+        Feedback("ana", f"s_{rng.randint(0, 4):012x}", rng.choice(EVENTS), float(rng.randint(0, 8)))  # type: ignore[arg-type]
+        for _ in range(rng.randint(1, 60))
+    ]
+    kept: dict[str, SongTaste] = {}
+    for e in log:
+        kept[e.song_id] = kept.get(e.song_id, SongTaste()).add(e)
+    assert {s: t.weight for s, t in kept.items()} == song_weights(log, "ana")
+    assert sum(t.events for t in kept.values()) == len(log)
+    with pytest.raises(UsageError, match=r"SongTaste\.add needs a Feedback"):
+        SongTaste().add("like")  # type: ignore[arg-type]
+
+
 # --- content profile and the ranking -----------------------------------------------------------
 
 
@@ -211,6 +235,62 @@ def test_with_enough_feedback_collaborative_scores_join_the_blend() -> None:
     model = fit_collaborative(catalog, log, ItemCosineRecommender)
     assert model is not None and set(model.listeners) == {"ana", "q1", "q2", "q3", "l1", "l2", "l3"}
     assert taste_scores(catalog, log, "ana", collaborative=model) != content
+
+
+def test_taste_from_kept_weights_is_taste_from_the_events() -> None:
+    catalog = make_catalog()
+    quiet = acoustic(catalog)[:10]
+    log = community(catalog) + events("ana", quiet[:8]) + events("ana", quiet[:3], "skip", start=50)
+    model = fit_collaborative(catalog, log)
+    weights = song_weights(log, "ana")
+    assert content_from_weights(catalog, weights) == content_scores(catalog, log, "ana")
+    assert taste_from_weights(catalog, weights, 11, model) == taste_scores(
+        catalog, log, "ana", collaborative=model
+    )
+    assert taste_from_weights(catalog, weights, 9, model) == content_scores(
+        catalog, log, "ana"
+    )  # < 10 events
+    assert taste_from_weights(catalog, weights, 11, None) == content_scores(
+        catalog, log, "ana"
+    )  # no model yet
+    assert taste_from_weights(catalog, {}, 0, model) == {}
+    by_weights = fit_collaborative_weights(
+        catalog, [(who, s, w) for who in ("ana", "q1", "q2", "q3") for s, w in song_weights(log, who).items()]
+    )
+    assert by_weights is not None and by_weights.listeners == ("ana", "q1", "q2", "q3")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: taste_from_weights(c, {"s_1": 3.0}, -1), "events must be the listener's number of events"),
+        (lambda c: taste_from_weights(c, {"s_1": 3.0}, True), "events must be"),
+        (lambda c: taste_from_weights(c, [("s_1", 3.0)], 1), "weights must map song ids to net weights"),  # type: ignore[arg-type]
+        (lambda c: taste_from_weights(c, {}, 0, min_events_for_cf=-2), "min_events_for_cf must be"),
+        (lambda c: content_from_weights("catalog", {}), "needs a Catalog"),  # type: ignore[arg-type]
+    ],
+)
+def test_taste_from_weights_says_what_was_wrong(call: Any, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        call(make_catalog(count=5))
+
+
+def test_likes_given_after_the_fit_count_at_once_in_the_collaborative_scores() -> None:
+    # The model was fitted before "ana" liked anything (the service refits it every few minutes,
+    # in the background): her scores come from her likes as they are now, not from the fit.
+    catalog = make_catalog()
+    quiet = acoustic(catalog)[:10]
+    model = fit_collaborative(catalog, community(catalog))
+    assert model is not None and "ana" not in model.listeners
+    log = events("ana", quiet[:8]) + events("ana", quiet[:3], "complete", start=50)
+    content = content_scores(catalog, log, "ana")
+    blended = taste_scores(catalog, log, "ana", collaborative=model)
+    assert blended != content
+    unseen = sorted((s for s in blended if s not in quiet[:8]), key=lambda s: -blended[s])
+    assert set(unseen[:2]) == set(quiet[8:]), unseen[:4]
+    # one more like changes the collaborative part too, with the same model
+    more = [*log, Feedback("ana", quiet[8], "like", 99.0)]
+    assert taste_scores(catalog, more, "ana", collaborative=model) != blended
 
 
 def test_too_few_listeners_fit_no_collaborative_model() -> None:

@@ -43,6 +43,7 @@ def sql(store: Store, statement: str, **params: Any) -> list[tuple[Any, ...]]:
 EMPTY = {
     "listeners": 0,
     "feedback": 0,
+    "taste_weights": 0,
     "readings": 0,
     "retired_listeners": 0,
     "video_marks": 0,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from moodtune.store import Store
-from tests.store.builders import reading
+from tests.store.builders import reading, sql
 
 THREADS = 20
 POSTS_PER_THREAD = 10
@@ -77,3 +77,21 @@ def test_two_stores_on_one_database_lose_no_feedback(database_url: str) -> None:
 
         _run_at_once(post)
         assert first.listener("shared-listener").feedback_count == THREADS * POSTS_PER_THREAD
+
+
+def test_concurrent_events_on_one_song_all_count_in_the_kept_taste(database_url: str) -> None:
+    # Each event updates the listener's taste_weights row for the song: two Stores (two worker
+    # processes) and 20 threads adding events on one song must lose none of them.
+    with Store(database_url) as first, Store(database_url) as second:
+
+        def post(n: int) -> None:
+            target = first if n % 2 else second
+            for i in range(POSTS_PER_THREAD):
+                target.add_feedback(
+                    "shared-listener", "s_1", "skip" if n % 4 == 0 else "complete", at=float(i)
+                )
+
+        _run_at_once(post)
+        assert first.taste_weights("shared-listener").events == THREADS * POSTS_PER_THREAD
+        plays = sql(first, "SELECT plays FROM taste_weights WHERE listener_id = 'shared-listener'")
+        assert plays == [(150.0 - 50.0,)]  # 15 threads x 10 plays, 5 threads x 10 skips

@@ -304,6 +304,7 @@ def test_forget_deletes_everything_of_one_listener_and_nothing_of_another(store:
         **EMPTY,
         "listeners": 1,
         "feedback": 3,
+        "taste_weights": 3,  # b's: one per song
         "readings": 2,
         "video_marks": 1,
         "video_reports": 1,
@@ -333,6 +334,7 @@ def test_deleting_a_listener_row_cascades_to_its_feedback_readings_and_reports(s
         **EMPTY,
         "listeners": 1,
         "feedback": 3,
+        "taste_weights": 3,
         "readings": 2,
         "video_marks": 0,
         "video_reports": 1,
@@ -534,6 +536,7 @@ def test_counts_count_every_table(store: Store) -> None:
         **EMPTY,
         "listeners": 2,
         "feedback": 3,
+        "taste_weights": 3,
         "readings": 2,
         "video_marks": 1,
         "video_reports": 1,

@@ -4,6 +4,9 @@ The interface follows the ``implicit`` library (B. Frederickson, github.com/benf
 abstract base with ``fit``, ``recommend``, ``similar_items``, ``save`` and ``load``, results always
 ``(item_indices, scores)`` arrays, best first, and one contract test every implementation passes
 (``tests/music/test_collaborative.py``: on a checkerboard data set the held-out item ranks first).
+``recommend_row`` recommends for a user given by their feedback row instead of their index: a user
+who was not in the fitted matrix, or whose feedback changed after the fit, is served by the same
+model without fitting it again.
 
 ``fit`` takes a sparse ``(users, items)`` matrix of non-negative confidences (0 = no feedback).
 Two implementations:
@@ -13,7 +16,9 @@ Two implementations:
   ``implicit.cpu.als.AlternatingLeastSquares`` with one thread and a fixed ``random_state``, so the
   same matrix gives the same factors. A cell r > 0 means preference 1 with confidence ``1 + alpha r``.
   Scores are what implicit scores with: the dot product of user and item factors for
-  ``recommend``, the cosine of item factors for ``similar_items``.
+  ``recommend``, the cosine of item factors for ``similar_items``. For ``recommend_row`` the user's
+  factors are solved from the row against the fitted item factors (implicit's
+  ``recalculate_user``, the exact least-squares step of a fit), so no fit is needed.
 * ``ItemCosineRecommender``: item-item collaborative filtering (B. Sarwar et al., "Item-based
   collaborative filtering recommendation algorithms", WWW 2001) with cosine similarity between the
   items' columns; a user's score for an item is the sum of its similarities to the user's items,
@@ -41,16 +46,18 @@ __all__ = ["ALSRecommender", "CollaborativeRecommender", "ItemCosineRecommender"
 _FORMAT = 1
 
 
-def as_matrix(matrix: Any) -> sparse.csr_matrix:
-    """A ``(users, items)`` float32 CSR matrix of finite, non-negative confidences, or ``UsageError``."""
+def as_matrix(matrix: Any, what: str = "fit") -> sparse.csr_matrix:
+    """A ``(users, items)`` float32 CSR matrix of finite, non-negative confidences, or ``UsageError``
+    (whose message says that ``what`` needed it)."""
     if isinstance(matrix, np.ndarray | list):
         matrix = np.asarray(matrix, dtype=np.float64)
     if not (sparse.issparse(matrix) or isinstance(matrix, np.ndarray)):
         raise UsageError(
-            f"fit needs a (users, items) scipy.sparse matrix or numpy array, but got {type(matrix).__name__}"
+            f"{what} needs a (users, items) scipy.sparse matrix or numpy array, "
+            f"but got {type(matrix).__name__}"
         )
     if matrix.ndim != 2 or 0 in matrix.shape:
-        raise UsageError(f"fit needs a non-empty 2-D (users, items) matrix, but got shape {matrix.shape}")
+        raise UsageError(f"{what} needs a non-empty 2-D (users, items) matrix, but got shape {matrix.shape}")
     csr = sparse.csr_matrix(matrix, dtype=np.float32)
     csr.eliminate_zeros()
     if not np.isfinite(csr.data).all() or (csr.data < 0).any():
@@ -70,6 +77,11 @@ def _top(scores: np.ndarray, n: int, excluded: np.ndarray | None = None) -> tupl
         keep[excluded] = False
         candidates = candidates[keep]
     values = scores[candidates]
+    if n < len(values):  # only those at or above the n-th best value can be among the n best
+        nth = np.partition(values, len(values) - n)[len(values) - n]
+        if not np.isnan(nth):
+            shortlist = values >= nth
+            candidates, values = candidates[shortlist], values[shortlist]
     order = np.lexsort((candidates, -values))[:n]
     return candidates[order].astype(np.int64), values[order].astype(np.float32)
 
@@ -89,8 +101,8 @@ def _check_n(n: Any) -> int:
 class CollaborativeRecommender(ABC):
     """Recommends items to users from a feedback matrix; see the module docstring.
 
-    Subclasses implement ``_fit``, ``_user_scores``, ``_item_scores``, ``_arrays`` and
-    ``_restore``; the base validates input, excludes, sorts, saves and loads.
+    Subclasses implement ``_fit``, ``_user_scores``, ``_row_scores``, ``_item_scores``, ``_arrays``
+    and ``_restore``; the base validates input, excludes, sorts, saves and loads.
     """
 
     kind: ClassVar[str] = ""
@@ -133,6 +145,21 @@ class CollaborativeRecommender(ABC):
         n = _check_n(n)
         row = self.matrix[user]
         return _top(self._user_scores(user), n, row.indices if exclude_seen else None)
+
+    def recommend_row(
+        self, row: Any, n: int = 10, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``n`` best items for a user given by their feedback row (``(1, items)``, confidences
+        >= 0, as a row of the fitted matrix) as ``(item_indices, scores)``, best first; with
+        ``exclude_seen`` the row's items are left out. The model is not changed."""
+        _, items = self.shape
+        given = as_matrix(row, "recommend_row")
+        if given.shape != (1, items):
+            raise UsageError(
+                f"recommend_row needs one user's row of shape (1, {items}), but got shape {given.shape}"
+            )
+        n = _check_n(n)
+        return _top(self._row_scores(given), n, given.indices if exclude_seen else None)
 
     def similar_items(self, item_index: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` items most like ``item_index`` as ``(item_indices, scores)``, best first, the
@@ -200,6 +227,10 @@ class CollaborativeRecommender(ABC):
         """One score per item for this user."""
 
     @abstractmethod
+    def _row_scores(self, row: sparse.csr_matrix) -> np.ndarray:
+        """One score per item for a user with this validated ``(1, items)`` feedback row."""
+
+    @abstractmethod
     def _item_scores(self, item: int) -> np.ndarray:
         """One similarity per item to this item."""
 
@@ -248,27 +279,45 @@ class ALSRecommender(CollaborativeRecommender):
         self.iterations, self.random_state = iterations, int(random_state)
         self.user_factors = np.zeros((0, 0), dtype=np.float32)
         self.item_factors = np.zeros((0, 0), dtype=np.float32)
+        self._solver: Any = None  # implicit's model holding item_factors, for recommend_row
 
-    def _fit(self, matrix: sparse.csr_matrix) -> None:
+    def _implicit(self, factors: int) -> Any:
+        """An implicit ALS model with these settings (made with one BLAS thread: implicit warns,
+        and slows down, when BLAS threads compete with its own)."""
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        # One BLAS thread: implicit warns (and slows down) when BLAS threads compete with its own.
         with threadpool_limits(limits=1, user_api="blas"):
-            model = AlternatingLeastSquares(
-                factors=min(self.factors, *matrix.shape),
+            return AlternatingLeastSquares(
+                factors=factors,
                 regularization=self.regularization,
                 alpha=self.alpha,
                 iterations=self.iterations,
                 num_threads=1,
                 random_state=self.random_state,
             )
+
+    def _fit(self, matrix: sparse.csr_matrix) -> None:
+        from threadpoolctl import threadpool_limits
+
+        model = self._implicit(min(self.factors, *matrix.shape))
+        with threadpool_limits(limits=1, user_api="blas"):
             model.fit(matrix, show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
+        self._solver = model  # holds these item factors: recommend_row needs no setup
 
     def _user_scores(self, user: int) -> np.ndarray:
         return np.asarray(self.item_factors @ self.user_factors[user], dtype=np.float64)
+
+    def _row_scores(self, row: sparse.csr_matrix) -> np.ndarray:
+        solver = self._solver
+        if solver is None:  # a loaded model; two threads may both make one: equal models
+            solver = self._implicit(self.item_factors.shape[1])
+            solver.item_factors = self.item_factors
+            self._solver = solver
+        factors = solver.recalculate_user(0, row)
+        return np.asarray(self.item_factors @ factors, dtype=np.float64)
 
     def _item_scores(self, item: int) -> np.ndarray:
         norms = np.linalg.norm(self.item_factors, axis=1)
@@ -290,6 +339,7 @@ class ALSRecommender(CollaborativeRecommender):
         factors, regularization, alpha, iterations = (float(x) for x in arrays["params"])
         self.factors, self.regularization, self.alpha = int(factors), regularization, alpha
         self.iterations, self.random_state = int(iterations), int(arrays["random_state"])
+        self._solver = None
 
 
 class ItemCosineRecommender(CollaborativeRecommender):
@@ -309,7 +359,9 @@ class ItemCosineRecommender(CollaborativeRecommender):
         self.similarity = np.asarray((unit.T @ unit).toarray(), dtype=np.float32)
 
     def _user_scores(self, user: int) -> np.ndarray:
-        row = self.matrix[user]
+        return self._row_scores(self.matrix[user])
+
+    def _row_scores(self, row: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(row.data @ self.similarity[row.indices], dtype=np.float64)
 
     def _item_scores(self, item: int) -> np.ndarray:

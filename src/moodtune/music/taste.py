@@ -10,7 +10,17 @@ dislike -3 (an explicit answer counts three plays). A song's net weight for a li
 (``song_weights``) is its latest explicit answer (like or dislike; a change of mind replaces the
 old answer) plus the sum of its plays and skips, clipped to [-3, 3] so that one song replayed fifty
 times cannot outweigh everything else. Storage is not this module's job: functions take events as
-any iterable.
+any iterable, or a listener's net weights already summed up.
+
+Kept state (``SongTaste``)
+--------------------------
+What a listener's events on one song add up to: the latest explicit answer and its time, the sum
+of plays and skips, and the number of events. ``SongTaste.add`` folds one more event in, so a store
+can keep one ``SongTaste`` per listener and song and update it as each event arrives
+(``moodtune.store`` does, in the table ``taste_weights``) instead of reading every event again:
+folding a listener's events in the order they were recorded gives exactly ``song_weights``. The
+``*_from_weights`` functions take such kept net weights; the functions that take events sum them
+up first and then do the same.
 
 Scores (all in [-1, 1], the range ``rank.recommend`` clips taste to)
 ---------------------------------------------------------------------
@@ -22,16 +32,23 @@ Scores (all in [-1, 1], the range ``rank.recommend`` clips taste to)
   profile; a song the listener has feedback on scores its own net weight / 3 (an answer beats an
   inference). Only the ``TASTE_LIMIT`` songs with the largest scores by magnitude are returned,
   with every song that has feedback, because each taste song joins every target's shortlist.
-* Collaborative (``fit_collaborative``): ALS (``collaborative.ALSRecommender``) on the listeners x
-  songs matrix of positive net weights (a dislike is no evidence of what the listener would like,
-  so the matrix holds only r > 0; dislikes act through the content score). A listener's scores for
-  unseen songs are ALS's, divided by the largest magnitude.
+* Collaborative (``fit_collaborative``, ``fit_collaborative_weights``): ALS
+  (``collaborative.ALSRecommender``) on the listeners x songs matrix of positive net weights (a
+  dislike is no evidence of what the listener would like, so the matrix holds only r > 0; dislikes
+  act through the content score). A listener's scores for unseen songs are computed from their
+  current positive net weights (``CollaborativeRecommender.recommend_row``: for ALS, the user's
+  factors solved against the fitted item factors, as implicit's ``recalculate_user``), divided by
+  the largest magnitude: a listener who arrived, or liked something, after the model was fitted is
+  scored by what they did up to now, so a model fitted a while ago serves everyone.
 * The blend (``taste_scores``): cold start, no feedback: ``{}``, so the ranking is the plain mood
   ranking. Fewer than ``MIN_EVENTS_FOR_CF`` (10) events for the listener, or fewer than
   ``MIN_LISTENERS_FOR_CF`` (3) listeners with positive feedback: content only (ALS on a handful of
   events or one listener learns nothing that the content profile does not). Otherwise ``(1 -
   CF_WEIGHT) * content + CF_WEIGHT * collaborative`` with ``CF_WEIGHT`` 0.5, a missing score
   counting 0; songs with the listener's own feedback keep their net weight / 3.
+  ``taste_from_weights`` does the same from kept net weights and an event count, with whatever
+  collaborative model the caller has (none: content only); it reads nothing but its arguments, so
+  its cost depends on the catalog and on this listener's songs, never on other listeners' events.
 
 "More like this" (``more_like_this``): the nearest songs in standardised feature space, scored by
 the Gaussian kernel ``exp(-d^2 / (2 D))`` of their Euclidean distance over ``D`` features, in
@@ -74,12 +91,16 @@ __all__ = [
     "Event",
     "Feedback",
     "NotThis",
+    "SongTaste",
+    "content_from_weights",
     "content_scores",
     "fit_collaborative",
+    "fit_collaborative_weights",
     "more_like_this",
     "not_this",
     "similar_songs",
     "song_weights",
+    "taste_from_weights",
     "taste_scores",
 ]
 
@@ -141,21 +162,53 @@ def _events(events: Iterable[Feedback]) -> list[Feedback]:
     return out
 
 
+@dataclass(frozen=True)
+class SongTaste:
+    """A listener's events on one song, summed up so that the next event updates it alone (see
+    "Kept state" in the module docstring): ``answer`` is the latest explicit answer (+3 like, -3
+    dislike, None before any) and ``answer_at`` its time, ``plays`` the sum of the plays (+1) and
+    skips (-1), ``events`` how many events there were. ``weight`` is the net weight."""
+
+    answer: float | None = None
+    answer_at: float | None = None
+    plays: float = 0.0
+    events: int = 0
+
+    def add(self, event: Feedback) -> SongTaste:
+        """This state with one more event. An answer replaces the kept one unless the kept one was
+        given later (one given at the same time as the kept one, but recorded after it, wins, as in
+        ``song_weights``, which orders events by time and keeps equal times in their order)."""
+        if not isinstance(event, Feedback):
+            raise UsageError(f"SongTaste.add needs a Feedback, but got {type(event).__name__}")
+        if event.event not in _EXPLICIT:
+            return SongTaste(self.answer, self.answer_at, self.plays + event.weight, self.events + 1)
+        if self.answer_at is not None and event.at < self.answer_at:
+            return SongTaste(self.answer, self.answer_at, self.plays, self.events + 1)
+        return SongTaste(event.weight, float(event.at), self.plays, self.events + 1)
+
+    @property
+    def weight(self) -> float:
+        """The net weight: the answer (0 without one) plus the plays, clipped to [-3, 3]."""
+        net = (self.answer or 0.0) + self.plays
+        return max(-MAX_WEIGHT, min(MAX_WEIGHT, net))
+
+
+def _tastes(events: list[Feedback]) -> dict[str, dict[str, SongTaste]]:
+    """listener -> song -> ``SongTaste``, the events folded in the order given."""
+    out: dict[str, dict[str, SongTaste]] = defaultdict(dict)
+    empty = SongTaste()
+    for e in events:
+        songs = out[e.listener]
+        songs[e.song_id] = songs.get(e.song_id, empty).add(e)
+    return out
+
+
 def _weights(events: list[Feedback]) -> dict[str, dict[str, float]]:
-    """listener -> song -> net weight (see the module docstring); events in time order."""
-    explicit: dict[tuple[str, str], float] = {}
-    plays: dict[tuple[str, str], float] = defaultdict(float)
-    for e in sorted(events, key=lambda e: e.at):  # stable: equal times keep their order
-        key = (e.listener, e.song_id)
-        if e.event in _EXPLICIT:
-            explicit[key] = e.weight
-        else:
-            plays[key] += e.weight
-    out: dict[str, dict[str, float]] = defaultdict(dict)
-    for key in sorted(set(explicit) | set(plays)):
-        net = explicit.get(key, 0.0) + plays.get(key, 0.0)
-        out[key[0]][key[1]] = max(-MAX_WEIGHT, min(MAX_WEIGHT, net))
-    return dict(out)
+    """listener -> song -> net weight (see the module docstring), listeners and songs sorted."""
+    return {
+        listener: {song: taste.weight for song, taste in sorted(songs.items())}
+        for listener, songs in sorted(_tastes(events).items())
+    }
 
 
 def song_weights(events: Iterable[Feedback], listener: str) -> dict[str, float]:
@@ -163,16 +216,56 @@ def song_weights(events: Iterable[Feedback], listener: str) -> dict[str, float]:
     return _weights(_events(events)).get(listener, {})
 
 
-def _standardised(catalog: Catalog) -> np.ndarray:
-    """``(N, len(FEATURES))``: each feature minus its catalog mean over its standard deviation;
-    unknown values and constant features are 0."""
+@dataclass(frozen=True)
+class _Features:
+    """What scoring needs of a catalog, computed once per catalog (a catalog never changes): the
+    standardised features ``z`` with each row's norm (0 norms as 1), each id's row, the ids in
+    catalog order and each row's rank in id order (for ties broken by id). Arrays are read-only."""
+
+    z: np.ndarray
+    norms: np.ndarray
+    rows: dict[str, int]
+    ids: tuple[str, ...]
+    id_rank: np.ndarray
+
+
+_FEATURES: weakref.WeakKeyDictionary[Catalog, _Features] = weakref.WeakKeyDictionary()
+_FEATURES_LOCK = threading.Lock()
+
+
+def _features(catalog: Catalog) -> _Features:
+    with _FEATURES_LOCK:
+        found = _FEATURES.get(catalog)
+    if found is not None:
+        return found
     x = catalog.features()
     known = np.isfinite(x)
     counts = known.sum(axis=0)
     mean = np.where(counts > 0, np.nansum(np.where(known, x, 0.0), axis=0) / np.maximum(counts, 1), 0.0)
     centred = np.where(known, x - mean, 0.0)
     std = np.sqrt((centred**2).sum(axis=0) / np.maximum(counts, 1))
-    return np.asarray(np.where(std > 1e-12, centred / np.where(std > 1e-12, std, 1.0), 0.0))
+    z = np.asarray(np.where(std > 1e-12, centred / np.where(std > 1e-12, std, 1.0), 0.0))
+    norms = np.linalg.norm(z, axis=1)
+    norms = np.where(norms > 1e-12, norms, 1.0)
+    ids = catalog.ids
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    for array in (z, norms, id_rank):
+        array.setflags(write=False)
+    found = _Features(z, norms, {s: i for i, s in enumerate(ids)}, ids, id_rank)
+    with _FEATURES_LOCK:  # two threads may both have computed it: the same value
+        _FEATURES[catalog] = found
+    return found
+
+
+def _standardised(catalog: Catalog) -> np.ndarray:
+    """``(N, len(FEATURES))``: each feature minus its catalog mean over its standard deviation;
+    unknown values and constant features are 0. Read-only (computed once per catalog)."""
+    return _features(catalog).z
+
+
+def _positions(catalog: Catalog) -> dict[str, int]:
+    return _features(catalog).rows
 
 
 def _limit(scores: dict[str, float], keep: Iterable[str], limit: int) -> dict[str, float]:
@@ -183,8 +276,61 @@ def _limit(scores: dict[str, float], keep: Iterable[str], limit: int) -> dict[st
     return {k: v for k, v in scores.items() if k in chosen}
 
 
+def _largest(magnitude: np.ndarray, candidates: np.ndarray, id_rank: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` candidate rows with the largest ``magnitude`` (ties by id), as ``_limit``
+    chooses them, without sorting every row: only those at or above the limit-th largest value."""
+    if len(candidates) <= limit:
+        return candidates
+    values = magnitude[candidates]
+    kth = np.partition(values, len(values) - limit)[len(values) - limit]
+    top = candidates[values >= kth]
+    return top[np.lexsort((id_rank[top], -magnitude[top]))[:limit]]
+
+
 def _own(weights: Mapping[str, float], catalog: Catalog) -> dict[str, float]:
     return {s: w / MAX_WEIGHT for s, w in weights.items() if s in catalog}
+
+
+def _check_weights(weights: Mapping[str, float]) -> Mapping[str, float]:
+    if not isinstance(weights, Mapping):
+        raise UsageError(
+            "weights must map song ids to net weights (as song_weights or Store.taste_weights give "
+            f"them), not {type(weights).__name__}"
+        )
+    return weights
+
+
+def content_from_weights(
+    catalog: Catalog, weights: Mapping[str, float], limit: int = TASTE_LIMIT
+) -> dict[str, float]:
+    """Song id -> content score in [-1, 1] from one listener's net weights (song id -> weight in
+    [-3, 3], as ``song_weights`` gives them); ``{}`` when none is on a song of this catalog."""
+    _check_catalog(catalog, "content_scores")
+    return _content(catalog, _own(_check_weights(weights), catalog), limit)
+
+
+def _check_catalog(catalog: Catalog, what: str) -> None:
+    if not isinstance(catalog, Catalog):
+        raise UsageError(f"{what} needs a Catalog, but got {type(catalog).__name__}")
+
+
+def _content(catalog: Catalog, own: dict[str, float], limit: int) -> dict[str, float]:
+    """``content_from_weights`` from the weights of catalog songs divided by ``MAX_WEIGHT`` (``_own``)."""
+    if not own:
+        return {}
+    f = _features(catalog)
+    rows = np.array([f.rows[s] for s in own], dtype=np.int64)
+    w = np.array(list(own.values()), dtype=np.float64)
+    profile = (w[:, None] * f.z[rows]).sum(axis=0) / np.abs(w).sum()
+    norm = float(np.linalg.norm(profile))
+    if norm <= 1e-9:
+        return own
+    cosine = np.clip((f.z @ profile) / (f.norms * norm), -1.0, 1.0)
+    others = np.ones(len(cosine), dtype=bool)
+    others[rows] = False
+    chosen = np.concatenate([rows, _largest(np.abs(cosine), np.flatnonzero(others), f.id_rank, limit)])
+    chosen.sort()  # catalog order
+    return {f.ids[i]: own.get(f.ids[i], float(cosine[i])) for i in chosen.tolist()}
 
 
 def content_scores(
@@ -192,28 +338,8 @@ def content_scores(
 ) -> dict[str, float]:
     """Song id -> content score in [-1, 1] for ``listener`` (see the module docstring); ``{}`` when
     the listener has no feedback on songs of this catalog. Usable as ``rank.recommend(taste=...)``."""
-    if not isinstance(catalog, Catalog):
-        raise UsageError(f"content_scores needs a Catalog, but got {type(catalog).__name__}")
-    weights = _own(song_weights(events, listener), catalog)
-    if not weights:
-        return {}
-    z = _standardised(catalog)
-    position = _positions(catalog)
-    rows = np.array([position[s] for s in weights], dtype=np.int64)
-    w = np.array(list(weights.values()))
-    profile = (w[:, None] * z[rows]).sum(axis=0) / np.abs(w).sum()
-    norm = float(np.linalg.norm(profile))
-    scores: dict[str, float] = {}
-    if norm > 1e-9:
-        norms = np.linalg.norm(z, axis=1)
-        cosine = (z @ profile) / (np.where(norms > 1e-12, norms, 1.0) * norm)
-        scores = {s.id: float(c) for s, c in zip(catalog.songs, np.clip(cosine, -1.0, 1.0), strict=True)}
-    scores.update(weights)
-    return _limit(scores, weights, limit)
-
-
-def _positions(catalog: Catalog) -> dict[str, int]:
-    return {s: i for i, s in enumerate(catalog.ids)}
+    _check_catalog(catalog, "content_scores")
+    return content_from_weights(catalog, song_weights(events, listener), limit)
 
 
 @dataclass(frozen=True)
@@ -241,39 +367,100 @@ def fit_collaborative(
 ) -> Collaborative | None:
     """Fit ``make()`` (ALS by default) on every listener's positive net weights over the catalog's
     songs; None when fewer than ``MIN_LISTENERS_FOR_CF`` listeners have any."""
-    ids = catalog.ids
-    column = {s: i for i, s in enumerate(ids)}
-    listeners: list[str] = []
+    weights = _weights(_events(events))
+    return fit_collaborative_weights(
+        catalog, ((listener, s, w) for listener, songs in weights.items() for s, w in songs.items()), make
+    )
+
+
+def fit_collaborative_weights(
+    catalog: Catalog,
+    weights: Iterable[tuple[str, str, float]],
+    make: Callable[[], CollaborativeRecommender] = ALSRecommender,
+) -> Collaborative | None:
+    """``fit_collaborative`` from net weights already summed up: ``(listener, song id, net weight)``
+    triples, one per listener and song, in any order (non-positive weights and songs not in the
+    catalog are left out). Matrix rows are the listeners in sorted order, as ``fit_collaborative``'s."""
+    _check_catalog(catalog, "fit_collaborative")
+    column = _positions(catalog)
+    seen: dict[str, int] = {}  # listener -> the order they came in
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
-    for listener, weights in sorted(_weights(_events(events)).items()):
-        positive = [(column[s], w) for s, w in weights.items() if w > 0 and s in column]
-        if not positive:
-            continue
-        for c, w in positive:
-            rows.append(len(listeners))
+    for listener, song_id, weight in weights:
+        c = column.get(song_id)
+        if c is not None and weight > 0:
+            rows.append(seen.setdefault(listener, len(seen)))
             cols.append(c)
-            vals.append(w)
-        listeners.append(listener)
-    if len(listeners) < MIN_LISTENERS_FOR_CF:
+            vals.append(weight)
+    if len(seen) < MIN_LISTENERS_FOR_CF:
         return None
-    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(listeners), len(ids)), dtype=np.float32)
-    return Collaborative(make().fit(matrix), tuple(listeners), ids)
-
-
-def _cf_scores(model: Collaborative, listener: str, limit: int) -> dict[str, float]:
-    if listener not in model.listeners:
-        return {}
-    items, scores = model.recommender.recommend(
-        model.listeners.index(listener), n=min(limit, len(model.song_ids))
+    listeners = sorted(seen)
+    row_of = np.empty(len(seen), dtype=np.int64)
+    row_of[[seen[name] for name in listeners]] = np.arange(len(listeners))
+    matrix = sparse.csr_matrix(
+        (np.array(vals, dtype=np.float32), (row_of[np.array(rows, dtype=np.int64)], np.array(cols))),
+        shape=(len(listeners), len(catalog)),
+        dtype=np.float32,
     )
+    return Collaborative(make().fit(matrix), tuple(listeners), catalog.ids)
+
+
+def _cf_scores(model: Collaborative, weights: Mapping[str, float], limit: int) -> dict[str, float]:
+    """The collaborative scores of the listener whose net weights these are (see the module
+    docstring), from these weights rather than the row the model was fitted on."""
+    liked = sorted((c, w) for s, w in weights.items() if w > 0 and (c := model.column(s)) is not None)
+    if not liked:
+        return {}
+    row = sparse.csr_matrix(
+        ([w for _, w in liked], ([0] * len(liked), [c for c, _ in liked])),
+        shape=(1, len(model.song_ids)),
+        dtype=np.float32,
+    )
+    items, scores = model.recommender.recommend_row(row, n=min(limit, len(model.song_ids)))
     top = float(np.abs(scores).max()) if len(scores) else 0.0
     if top <= 0:
         return {}
-    return {
-        model.song_ids[int(i)]: float(np.clip(s / top, -1.0, 1.0)) for i, s in zip(items, scores, strict=True)
+    ids = model.song_ids
+    return dict(zip([ids[i] for i in items.tolist()], np.clip(scores / top, -1.0, 1.0).tolist(), strict=True))
+
+
+def _check_min_events(min_events_for_cf: int) -> int:
+    if isinstance(min_events_for_cf, bool) or not isinstance(min_events_for_cf, int) or min_events_for_cf < 0:
+        raise UsageError(f"min_events_for_cf must be a whole number >= 0, but got {min_events_for_cf!r}")
+    return min_events_for_cf
+
+
+def taste_from_weights(
+    catalog: Catalog,
+    weights: Mapping[str, float],
+    events: int,
+    collaborative: Collaborative | None = None,
+    min_events_for_cf: int = MIN_EVENTS_FOR_CF,
+    limit: int = TASTE_LIMIT,
+) -> dict[str, float]:
+    """Song id -> taste score in [-1, 1] for the listener whose net weights (song id -> weight, as
+    ``song_weights`` gives them) and number of ``events`` these are: ``{}`` without feedback, the
+    content profile below ``min_events_for_cf`` events or without a ``collaborative`` model, then
+    the blend with the model's scores for these weights (see the module docstring)."""
+    _check_min_events(min_events_for_cf)
+    if isinstance(events, bool) or not isinstance(events, int) or events < 0:
+        raise UsageError(
+            f"events must be the listener's number of events, a whole number >= 0, not {events!r}"
+        )
+    _check_catalog(catalog, "taste_scores")
+    own = _own(_check_weights(weights), catalog)
+    content = _content(catalog, own, limit)
+    if not content or events < min_events_for_cf or collaborative is None:
+        return content
+    cf = _cf_scores(collaborative, weights, limit)
+    if not cf:
+        return content
+    blend = {
+        s: (1 - CF_WEIGHT) * content.get(s, 0.0) + CF_WEIGHT * cf.get(s, 0.0) for s in set(content) | set(cf)
     }
+    blend.update(own)
+    return _limit(dict(sorted(blend.items())), own, limit)
 
 
 def taste_scores(
@@ -287,26 +474,17 @@ def taste_scores(
     """Song id -> taste score in [-1, 1] for ``listener``: ``{}`` without feedback (cold start),
     the content profile below ``min_events_for_cf`` events, then the blend with collaborative
     scores (see the module docstring). ``collaborative`` is a model from ``fit_collaborative`` on
-    the same events; without one it is fitted here when needed."""
-    if isinstance(min_events_for_cf, bool) or not isinstance(min_events_for_cf, int) or min_events_for_cf < 0:
-        raise UsageError(f"min_events_for_cf must be a whole number >= 0, but got {min_events_for_cf!r}")
+    the same events; without one it is fitted here when needed. ``taste_from_weights`` is the same
+    from kept net weights."""
+    _check_min_events(min_events_for_cf)
     events = _events(events)
-    content = content_scores(catalog, events, listener, limit)
-    if not content:
-        return {}
-    count = sum(1 for e in events if e.listener == listener)
-    if count < min_events_for_cf:
-        return content
-    model = collaborative if collaborative is not None else fit_collaborative(catalog, events)
-    cf = {} if model is None else _cf_scores(model, listener, limit)
-    if not cf:
-        return content
-    own = _own(song_weights(events, listener), catalog)
-    blend = {
-        s: (1 - CF_WEIGHT) * content.get(s, 0.0) + CF_WEIGHT * cf.get(s, 0.0) for s in set(content) | set(cf)
-    }
-    blend.update(own)
-    return _limit(dict(sorted(blend.items())), own, limit)
+    tastes = _tastes(events).get(listener, {})
+    weights = {s: tastes[s].weight for s in sorted(tastes)}
+    count = sum(t.events for t in tastes.values())
+    model = collaborative
+    if model is None and count >= min_events_for_cf and _own(weights, catalog):
+        model = fit_collaborative(catalog, events)
+    return taste_from_weights(catalog, weights, count, model, min_events_for_cf, limit)
 
 
 def more_like_this(

@@ -8,7 +8,14 @@ the checks on what is stored.
 """
 
 from moodtune.store.db import make_engine, mask_url, migrate
-from moodtune.store.repository import ListenerState, Store, StoredReading, VideoMark, VideoReported
+from moodtune.store.repository import (
+    KeptTaste,
+    ListenerState,
+    Store,
+    StoredReading,
+    VideoMark,
+    VideoReported,
+)
 from moodtune.store.validation import (
     UNPLAYABLE_CODES,
     InvalidListenerId,
@@ -22,6 +29,7 @@ __all__ = [
     "InvalidListenerId",
     "InvalidStoreInput",
     "InvalidVideoMark",
+    "KeptTaste",
     "ListenerState",
     "Resolution",
     "Store",

@@ -1,6 +1,6 @@
 """The database schema: what the web service keeps about its anonymous listeners, and nothing more.
 
-Ten tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
+Eleven tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
 (``tests/store/test_migrations.py`` compares the two):
 
 * ``listeners``: one row per listener id (the random id in the listener's signed cookie), with the
@@ -9,6 +9,10 @@ Ten tables, declared once here; the Alembic migrations in ``migrations/versions`
 * ``retired_listeners``: the SHA-256 of each id whose listener asked to forget everything, so that
   the old cookie never stores under it again.
 * ``feedback``: like / dislike / skip / complete events on songs (``moodtune.music.taste``).
+* ``taste_weights``: what each listener's events on each song add up to (``taste.SongTaste``: the
+  latest answer, the summed plays and skips, the net weight), one row per listener and song,
+  updated in the transaction that stores each event: a listener's taste is read from their own
+  rows, never from the feedback table, whose size does not matter to it.
 * ``readings``: mood readings, kept only for listeners who turned history on.
 * ``video_marks``: YouTube videos unplayable for everyone (player error 2, 100, 101 or 150), once
   enough distinct listeners reported them or a ``videos.list`` check confirmed it.
@@ -95,6 +99,27 @@ class FeedbackEvent(Base):
     song_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
     event: Mapped[str] = mapped_column(String(16), nullable=False)
     at: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class TasteWeight(Base):
+    """One listener's events on one song, summed up (``taste.SongTaste``; migration 0005): the
+    latest explicit answer (+3 like, -3 dislike, NULL before any) and its time, the summed plays
+    (+1) and skips (-1), the number of events, and the net weight they give (``SongTaste.weight``,
+    kept so that the collaborative model's fit can select the positive ones). ``updated_at``: when
+    the row last changed."""
+
+    __tablename__ = "taste_weights"
+
+    listener_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("listeners.id", ondelete="CASCADE"), primary_key=True
+    )
+    song_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    answer: Mapped[float | None] = mapped_column(Double, nullable=True)
+    answer_at: Mapped[float | None] = mapped_column(Double, nullable=True)
+    plays: Mapped[float] = mapped_column(Double, nullable=False)
+    events: Mapped[int] = mapped_column(Integer, nullable=False)
+    weight: Mapped[float] = mapped_column(Double, nullable=False)
+    updated_at: Mapped[float] = mapped_column(Double, nullable=False)
 
 
 class Reading(Base):

@@ -11,9 +11,17 @@ pool), so each call opens a short session of its own and each write is one trans
   The same upserts run on SQLite, where they need no lock of their own.
 
 What a listener can ask to be forgotten (``forget``) is everything keyed by their id: their row
-(settings, calibration baseline), their feedback, their readings, their reports of videos that
-would not play and their YouTube connection (encrypted OAuth tokens). Video marks and the YouTube
-cache are global and name no listener.
+(settings, calibration baseline), their feedback (with the taste weights summed from it), their
+readings, their reports of videos that would not play and their YouTube connection (encrypted
+OAuth tokens). Video marks and the YouTube cache are global and name no listener.
+
+Taste: each feedback event also updates the listener's row for the song in ``taste_weights``
+(``taste.SongTaste.add``, the rule that ``taste.song_weights`` applies to a list of events), in
+the same transaction, so ``taste_weights(listener)`` reads at most one row per song the listener
+has feedback on and never the feedback table. The row is created empty by an insert that does
+nothing when it exists, then read with ``SELECT ... FOR UPDATE``, folded and written back: on
+PostgreSQL the row lock makes two concurrent events on one song wait for each other instead of
+one overwriting the other; on SQLite writes take turns anyway.
 
 The YouTube tables' methods (cache, quota, tokens) live in ``store/youtube.py``, a mixin of ``Store``.
 
@@ -37,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moodtune.emotions import EMOTIONS, check_probabilities
 from moodtune.errors import InvalidMoodInput, StoreError
-from moodtune.music.taste import Event, Feedback
+from moodtune.music.taste import Event, Feedback, SongTaste
 from moodtune.store import db
 from moodtune.store import validation as v
 from moodtune.store.models import (
@@ -46,12 +54,13 @@ from moodtune.store.models import (
     Listener,
     Reading,
     RetiredListener,
+    TasteWeight,
     VideoMarkRow,
     VideoReport,
 )
 from moodtune.store.youtube import YouTubeTables
 
-__all__ = ["ListenerState", "Store", "StoredReading", "VideoMark", "VideoReported"]
+__all__ = ["KeptTaste", "ListenerState", "Store", "StoredReading", "VideoMark", "VideoReported"]
 
 _LISTENERS = cast(Table, Listener.__table__)
 _FEEDBACK = cast(Table, FeedbackEvent.__table__)
@@ -59,6 +68,7 @@ _READINGS = cast(Table, Reading.__table__)
 _VIDEO_MARKS = cast(Table, VideoMarkRow.__table__)
 _RETIRED = cast(Table, RetiredListener.__table__)
 _VIDEO_REPORTS = cast(Table, VideoReport.__table__)
+_TASTE = cast(Table, TasteWeight.__table__)
 
 
 def retired_key(listener_id: str) -> str:
@@ -137,6 +147,15 @@ class StoredReading:
                 f"a stored reading needs exactly the keys {', '.join(fields)}, but got {got}"
             )
         return cls(**{k: data[k] for k in fields})
+
+
+@dataclass(frozen=True)
+class KeptTaste:
+    """One listener's taste as the store keeps it: the net weight per song (song id -> weight in
+    [-3, 3], sorted by song id, as ``taste.song_weights`` gives it) and how many events they sum."""
+
+    weights: dict[str, float]
+    events: int
 
 
 @dataclass(frozen=True)
@@ -345,13 +364,14 @@ class Store(YouTubeTables):
             return self._state(session, listener_id)
 
     def forget(self, listener_id: str) -> dict[str, int]:
-        """Delete everything kept about the listener: their row (settings, calibration), feedback,
-        readings, video reports and YouTube connection, and retire the id (only its hash is kept:
-        ``is_retired``). Returns how many rows of each were deleted (``listeners`` and
-        ``youtube_tokens`` are 0 or 1)."""
+        """Delete everything kept about the listener: their row (settings, calibration), feedback
+        (and the taste weights summed from it), readings, video reports and YouTube connection, and
+        retire the id (only its hash is kept: ``is_retired``). Returns how many rows of each were
+        deleted (``listeners`` and ``youtube_tokens`` are 0 or 1; ``feedback`` counts events)."""
         listener_id = v.check_id("listener_id", listener_id)
         with self._write() as session:
             # Children first and explicitly, to count them (ON DELETE CASCADE would also remove them).
+            session.execute(delete(_TASTE).where(_TASTE.c.listener_id == listener_id))
             deleted = {
                 "feedback": _rowcount(
                     session.execute(delete(_FEEDBACK).where(_FEEDBACK.c.listener_id == listener_id))
@@ -383,18 +403,54 @@ class Store(YouTubeTables):
     # -- feedback ---------------------------------------------------------------------------------
 
     def add_feedback(self, listener_id: str, song_id: str, event: str, at: float | None = None) -> Feedback:
-        """Store one event (``like``, ``dislike``, ``skip``, ``complete``) at ``at`` (default: now)."""
+        """Store one event (``like``, ``dislike``, ``skip``, ``complete``) at ``at`` (default: now),
+        and fold it into the listener's taste weight for the song (see the module docstring)."""
         listener_id = v.check_id("listener_id", listener_id)
         item = Feedback(listener_id, song_id, cast(Event, event), _now() if at is None else at)
         v.check_id("song_id", item.song_id, v.InvalidStoreInput)
         with self._write() as session:
-            self._touch(session, listener_id, _now())
+            now = _now()
+            self._touch(session, listener_id, now)
             session.execute(
                 _FEEDBACK.insert().values(
                     listener_id=listener_id, song_id=item.song_id, event=item.event, at=float(item.at)
                 )
             )
+            self._fold_taste(session, item, now)
         return item
+
+    def _fold_taste(self, session: Session, item: Feedback, now: float) -> None:
+        """Add the event to its listener's ``taste_weights`` row for the song: create the row empty
+        if it is missing, lock and read it, fold the event in (``SongTaste.add``), write it back."""
+        t = _TASTE.c
+        empty = self._insert(_TASTE).values(
+            listener_id=item.listener, song_id=item.song_id, **_taste_row(SongTaste(), now)
+        )
+        session.execute(empty.on_conflict_do_nothing(index_elements=[t.listener_id, t.song_id]))
+        key = (t.listener_id == item.listener, t.song_id == item.song_id)
+        kept = session.execute(
+            select(t.answer, t.answer_at, t.plays, t.events).where(*key).with_for_update()
+        ).one()
+        taste = SongTaste(kept.answer, kept.answer_at, kept.plays, kept.events).add(item)
+        session.execute(update(_TASTE).where(*key).values(**_taste_row(taste, now)))
+
+    def taste_weights(self, listener_id: str) -> KeptTaste:
+        """The listener's kept taste (``KeptTaste``): their rows of ``taste_weights`` only, at most
+        one per song, whatever the size of the feedback table. Empty for a listener never seen."""
+        listener_id = v.check_id("listener_id", listener_id)
+        t = _TASTE.c
+        query = select(t.song_id, t.weight, t.events).where(t.listener_id == listener_id).order_by(t.song_id)
+        with self._read() as session:
+            rows = session.execute(query).all()
+        return KeptTaste({r.song_id: r.weight for r in rows}, sum(r.events for r in rows))
+
+    def positive_weights(self) -> list[tuple[str, str, float]]:
+        """Every listener's positive net weights as ``(listener_id, song_id, weight)``, in no
+        particular order: what the collaborative model is fitted on (``taste.fit_collaborative_weights``)."""
+        t = _TASTE.c
+        with self._read() as session:
+            rows = session.execute(select(t.listener_id, t.song_id, t.weight).where(t.weight > 0)).all()
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def feedback(self, listener_id: str | None = None, limit: int | None = None) -> list[Feedback]:
         """One listener's events, or everyone's (``listener_id=None``, for collaborative taste), oldest
@@ -607,6 +663,18 @@ def _report_args(
     if song_id is not None:
         v.check_id("song_id", song_id, v.InvalidVideoMark)
     return youtube_id, code, song_id, _now() if at is None else v.check_time("at", at)
+
+
+def _taste_row(taste: SongTaste, now: float) -> dict[str, Any]:
+    """The ``taste_weights`` columns (besides the key) that hold ``taste``."""
+    return {
+        "answer": taste.answer,
+        "answer_at": taste.answer_at,
+        "plays": taste.plays,
+        "events": taste.events,
+        "weight": taste.weight,
+        "updated_at": now,
+    }
 
 
 def _mark(row: VideoMarkRow) -> VideoMark:

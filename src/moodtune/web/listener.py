@@ -37,11 +37,15 @@ class ListenerCookie:
     def new_id() -> str:
         return uuid.uuid4().hex
 
+    def signed(self, listener_id: str) -> str:
+        """The cookie's value for ``listener_id``: the id and its signature."""
+        return self._signer.sign(listener_id).decode("ascii")
+
     def issue(self, response: Response, listener_id: str, request: Request) -> None:
         secure = self.secure if self.secure is not None else request.url.scheme == "https"
         response.set_cookie(
             COOKIE,
-            self._signer.sign(listener_id).decode("ascii"),
+            self.signed(listener_id),
             max_age=MAX_AGE,
             httponly=True,
             samesite="lax",

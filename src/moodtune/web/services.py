@@ -5,6 +5,13 @@ Caches here are short-lived on purpose: several server processes share one datab
 marked unplayable by one process reaches the others within ``UNPLAYABLE_TTL`` seconds, and a video
 confirmed by ``moodtune youtube resolve`` (or another process's live search) within
 ``CONFIRMED_TTL`` seconds.
+
+Taste (``taste``) reads only the listener's own kept weights (``Store.taste_weights``, updated with
+each event), so its cost does not grow with the feedback table. The collaborative model is fitted
+in the background from every listener's kept weights (``background.Background``), again every
+``COLLABORATIVE_TTL`` seconds: a request never waits for a fit, is content-only until the first
+fit ends, and is scored from the listener's current weights by the latest model (a like counts in
+the very next request).
 """
 
 from __future__ import annotations
@@ -20,11 +27,17 @@ import numpy as np
 from moodtune.music.catalog import Catalog, Song, _decade
 from moodtune.music.rank import Filters
 from moodtune.music.recommender import CatalogMoodRecommender
-from moodtune.music.taste import Collaborative, Feedback, fit_collaborative, taste_scores
+from moodtune.music.taste import (
+    MIN_EVENTS_FOR_CF,
+    Collaborative,
+    fit_collaborative_weights,
+    taste_from_weights,
+)
 from moodtune.settings import Settings
 from moodtune.store.repository import Store
 from moodtune.vision.classifier import EmotionReading
 from moodtune.web.analysis import AnalysisPool, Worker
+from moodtune.web.background import Background
 from moodtune.web.listener import ListenerCookie
 from moodtune.web.metrics import Metrics
 from moodtune.web.ratelimit import RateLimiter
@@ -34,7 +47,7 @@ from moodtune.youtube.service import YouTube
 UNPLAYABLE_TTL = 5.0
 CONFIRMED_TTL = 30.0
 COLLABORATIVE_TTL = 300.0
-COLLABORATIVE_EVENTS = 200_000
+"""Seconds between two fits of the collaborative model (in the background)."""
 
 
 T = TypeVar("T")
@@ -96,11 +109,14 @@ class Services:
         self._unplayable = Refreshed(self.store.unplayable_videos, UNPLAYABLE_TTL)
         self._confirmed = Refreshed(self.store.confirmed_videos, CONFIRMED_TTL)
         self.youtube = YouTube(settings, self.store)
-        self._collaborative: tuple[float, Collaborative | None] = (-1e9, None)
+        self.collaborative: Background[Collaborative | None] = Background(
+            self._fit_collaborative, COLLABORATIVE_TTL, name="collaborative model fit"
+        )
         self._youtube_view: tuple[frozenset[str], dict[str, tuple[str, ...]]] | None = None
         self.options = self._options()
 
     def close(self) -> None:
+        self.collaborative.close()
         self.analysis.close()
         self.youtube.close()
         self.store.close()
@@ -203,20 +219,18 @@ class Services:
 
     # --- taste ------------------------------------------------------------------------------
     def taste(self, listener_id: str) -> dict[str, float]:
-        own = self.store.feedback(listener_id)
-        if not own:
+        """The listener's taste scores (``taste.taste_from_weights``) from their kept weights and,
+        from ``MIN_EVENTS_FOR_CF`` events on, the latest collaborative model (none yet: content
+        only). Reads the listener's own rows only (see the module docstring)."""
+        kept = self.store.taste_weights(listener_id)
+        if not kept.weights:
             return {}
-        at, model = self._collaborative
-        now = time.monotonic()
-        events: list[Feedback] = own
-        if len(own) >= 10:
-            everyone = self.store.feedback(None, limit=COLLABORATIVE_EVENTS)
-            if now - at > COLLABORATIVE_TTL or model is None:
-                model = fit_collaborative(self.catalog, everyone)
-                with self._lock:
-                    self._collaborative = (now, model)
-            events = everyone
-        return taste_scores(self.catalog, events, listener_id, collaborative=model)
+        model = self.collaborative.get() if kept.events >= MIN_EVENTS_FOR_CF else None
+        return taste_from_weights(self.catalog, kept.weights, kept.events, collaborative=model)
+
+    def _fit_collaborative(self) -> Collaborative | None:
+        """The collaborative model on every listener's positive kept weights (in the background)."""
+        return fit_collaborative_weights(self.catalog, self.store.positive_weights())
 
     # --- moods ------------------------------------------------------------------------------
     def reading(self, probs: np.ndarray) -> EmotionReading:
