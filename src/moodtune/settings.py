@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="key that signs the listener cookie; set the same value on every worker and host "
-        "(default: a random key kept in the data folder, file secret_key)",
+        description="key that signs the listener cookie (default: a random key kept in the database, "
+        "the same for every worker and host that uses it; the first to start seeds it with its data "
+        "folder's secret_key file)",
     )
     host: str = Field(
         "127.0.0.1", description="address `moodtune serve` listens on (0.0.0.0: every interface)"
