@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         None, description="mark the listener cookie Secure (default: when the request came over HTTPS)"
     )
     log_level: str = Field("info", description="uvicorn log level: critical, error, warning, info, debug")
+    log_format: str = Field(
+        "text",
+        description="log lines: text (uvicorn's) or json (one JSON object a line with the request id, "
+        "and an access line per request)",
+    )
     public_origin: str | None = Field(
         None,
         description="the origin listeners reach the service at, e.g. https://moodtune.example.com; "
@@ -192,6 +197,13 @@ class Settings(BaseSettings):
         allowed = ("critical", "error", "warning", "info", "debug", "trace")
         if value.lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value.lower()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
         return value.lower()
 
     @field_validator("youtube_region")

@@ -27,6 +27,7 @@ from moodtune.settings import Settings, load_settings
 from moodtune.web.api import router
 from moodtune.web.errors import install_error_handlers
 from moodtune.web.limits import RequestLimits
+from moodtune.web.logs import RequestIds
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
 from moodtune.web.openapi import install_openapi
 from moodtune.web.probes import readiness
@@ -79,8 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="moodtune",
         version=__version__,
         description="Read a listener's mood from their face and play music that fits it, or lifts it. "
-        'Every error has the shape {"error": {"code", "message"}} (ErrorOut); each operation lists '
-        "the statuses it can answer with their codes, and docs/api.md says what to do about each.",
+        'Every error has the shape {"error": {"code", "message", "request_id"}} (ErrorOut); each '
+        "operation lists the statuses it can answer with their codes, and docs/api.md says what to do "
+        "about each.",
         lifespan=lifespan,
         docs_url=None,  # served below from local files: the CDN FastAPI uses is not reachable offline
         redoc_url=None,
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestLimits, settings=settings)  # inside SecurityHeaders: its answers get them too
     app.add_middleware(SecurityHeaders)
+    # Outermost: every answer carries the request id, and so does every log line about it.
+    app.add_middleware(RequestIds, access=settings.log_format == "json")
     return app
 
 

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from moodtune.errors import UsageError
 from moodtune.settings import ENV_PREFIX, Settings
+from moodtune.web.logs import log_config
 from moodtune.web.tls import local_addresses, self_signed
 
 
@@ -72,4 +73,5 @@ def serve(
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         proxy_headers=settings.trust_proxy,
         access_log=settings.log_level in ("debug", "trace"),
+        log_config=log_config(settings.log_format, settings.log_level) or uvicorn.config.LOGGING_CONFIG,
     )
