@@ -72,6 +72,9 @@ def serve(
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         proxy_headers=settings.trust_proxy,
+        # The proxy is another host or container (Caddy, an Ingress), not 127.0.0.1, uvicorn's default:
+        # its X-Forwarded-Proto makes the request https, and so the listener cookie Secure.
+        forwarded_allow_ips="*" if settings.trust_proxy else None,
         access_log=settings.log_level in ("debug", "trace"),
         log_config=log_config(settings.log_format, settings.log_level) or uvicorn.config.LOGGING_CONFIG,
     )
