@@ -35,9 +35,14 @@ need buildah buildah
 export BUILDAH_ISOLATION=chroot
 
 # 1. The wheelhouse: the moodtune wheel and the wheel of every dependency, pinned by pyproject.toml.
-rm -rf "$CONTEXT" && mkdir -p "$CONTEXT/wheelhouse"
+rm -rf "$CONTEXT" && mkdir -p "$CONTEXT/wheelhouse" "$CONTEXT/source/src"
 say "building the wheelhouse"
-"$PYTHON" -m pip wheel -q -w "$CONTEXT/wheelhouse" . 2>&1 | grep -v '^WARNING: Location' >&2 || true
+# From a copy of what the build reads: the build's egg-info and build/ stay out of the checkout.
+cp pyproject.toml README.md LICENSE NOTICE.md "$CONTEXT/source/"
+cp -r src/moodtune "$CONTEXT/source/src/"
+find "$CONTEXT/source" -name __pycache__ -prune -exec rm -rf {} +
+"$PYTHON" -m pip wheel -q -w "$CONTEXT/wheelhouse" "$CONTEXT/source" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+rm -rf "$CONTEXT/source"
 ls "$CONTEXT"/wheelhouse/moodtune-"$VERSION"-*.whl >/dev/null
 
 # 2. The base: the registry's, else one made from Debian's packages.

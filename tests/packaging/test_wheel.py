@@ -177,7 +177,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     root = tmp_path_factory.mktemp("wheel")
     wheel = build_wheel(root)
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    # PYTHONPATH unset: the new environment must not see the test's own sources (nor their
+    # egg-info, which would make pip take moodtune for installed already).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120, env=clean
+    )
     subprocess.run(
         [
             sys.executable,
@@ -194,6 +199,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         check=True,
         capture_output=True,
         timeout=300,
+        env=clean,
     )
     work = root / "work"
     work.mkdir()
