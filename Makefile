@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DATA   ?= ../shared/data
 CONFIG ?= configs/cnn48.yaml
+IMAGE  ?= moodtune:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: run demo test lint format bench train evaluate export clean help
+.PHONY: run demo test lint format bench train evaluate export clean help image image-test
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,5 +73,14 @@ train: $(VENV)/.installed-all  ## train the shipped recipe (CONFIG=configs/NAME.
 evaluate: $(VENV)/.installed-base  ## evaluate the shipped model on FER+ Test
 	$(BIN)/moodtune evaluate ferplus:$(DATA)/ferplus --split test
 
+# The container image (docs/deploy.md): buildah, installed from Debian when missing; the base is
+# Debian's bookworm-slim, or one made with mmdebstrap where no registry answers.
+image: $(VENV)/.installed-base  ## build the container image with buildah (Containerfile)
+	IMAGE=$(IMAGE) PYTHON=$(BIN)/python deploy/image/build.sh
+
+image-test: $(VENV)/.installed-base  ## start the image's server; check /healthz, an analyze and a playlist from outside
+	@if command -v buildah >/dev/null && [ -z "$$(buildah images -q $(IMAGE) 2>/dev/null)" ]; then $(MAKE) image; fi
+	$(BIN)/python scripts/image_test.py --image $(IMAGE)
+
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build/image

@@ -22,6 +22,26 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Read a listener's mood from their face and play music that fits it, or lifts it.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from moodtune import __version__
+
+        typer.echo(f"moodtune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print moodtune's version and exit"),
+    ] = False,
+) -> None:
+    """Read a listener's mood from their face and play music that fits it, or lifts it."""
+
+
 app.add_typer(catalog_app, name="catalog", help="The song catalog: build, stats, search, import a CSV.")
 app.add_typer(youtube_app, name="youtube", help="YouTube: find and re-check songs' videos, show the quota.")
 app.command("recommend")(recommend_command)

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="key that signs the listener cookie; set the same value on every worker and host "
-        "(default: a random key kept in the data folder, file secret_key)",
+        description="key that signs the listener cookie (default: a random key kept in the database, "
+        "the same for every worker and host that uses it; the first to start seeds it with its data "
+        "folder's secret_key file)",
     )
     host: str = Field(
         "127.0.0.1", description="address `moodtune serve` listens on (0.0.0.0: every interface)"
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
         None, description="mark the listener cookie Secure (default: when the request came over HTTPS)"
     )
     log_level: str = Field("info", description="uvicorn log level: critical, error, warning, info, debug")
+    log_format: str = Field(
+        "text",
+        description="log lines: text (uvicorn's) or json (one JSON object a line with the request id, "
+        "and an access line per request)",
+    )
     public_origin: str | None = Field(
         None,
         description="the origin listeners reach the service at, e.g. https://moodtune.example.com; "
@@ -198,6 +204,13 @@ class Settings(BaseSettings):
         allowed = ("critical", "error", "warning", "info", "debug", "trace")
         if value.lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value.lower()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
         return value.lower()
 
     @field_validator("youtube_region")

@@ -52,5 +52,6 @@ EMPTY = {
     "youtube_resolutions": 0,
     "youtube_quota": 0,
     "youtube_tokens": 0,
+    "service_keys": 0,
 }
 """``Store.counts()`` of an empty database: every table of the schema, none left out."""

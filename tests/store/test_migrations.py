@@ -38,6 +38,7 @@ TABLES = {
     "youtube_resolutions",
     "youtube_quota",
     "youtube_tokens",
+    "service_keys",
 }
 
 
@@ -52,7 +53,7 @@ def test_the_migrations_create_exactly_what_the_models_declare(store: Store) -> 
 def test_migrating_again_changes_nothing_and_keeps_the_data(database_url: str) -> None:
     with Store(database_url) as first:
         first.add_feedback("a", "s_1", "like", at=1.0)
-        assert schema_revision(first.engine) == head_revision() == "0005"
+        assert schema_revision(first.engine) == head_revision() == "0006"
     for _ in range(2):
         with Store(database_url) as again:
             assert again.feedback("a")[0].song_id == "s_1"
@@ -70,7 +71,7 @@ def test_downgrade_removes_every_table_and_upgrade_restores_them(store: Store, d
 
 
 def test_a_store_that_may_not_migrate_refuses_a_database_not_up_to_date(database_url: str) -> None:
-    with pytest.raises(StoreError, match=r"revision none \(never migrated\), but this moodtune needs 0005"):
+    with pytest.raises(StoreError, match=r"revision none \(never migrated\), but this moodtune needs 0006"):
         Store(database_url, migrate=False)
     Store(database_url).close()
     with Store(database_url, migrate=False) as store:  # now it is

@@ -26,7 +26,8 @@ SAD_REST = {e: {"sadness": 0.6, "neutral": 0.3, "anger": 0.1}.get(e, 0.0) for e 
 def error_of(response: Any) -> dict[str, str]:
     body = response.json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
+    assert set(body["error"]) == {"code", "message", "request_id"}, body
+    assert body["error"]["request_id"] == response.headers["x-request-id"]
     assert body["error"]["message"]
     return body["error"]
 

@@ -1,4 +1,4 @@
-"""/healthz's database check answers from its own thread at once, however busy the service is."""
+"""/readyz's database check answers from its own thread at once, however busy the service is."""
 
 from __future__ import annotations
 

@@ -142,7 +142,8 @@ def test_each_operation_lists_the_errors_it_can_answer(doc: dict[str, Any]) -> N
     assert codes("get", "/api/v1/songs/{song_id}")["404"] == ["song_not_found"]
     assert codes("post", "/api/v1/recommendations")["400"] == ["bad_request"]  # JSON that is not
     assert "youtube_not_configured" in codes("post", "/api/v1/playlists/youtube")["503"]
-    assert codes("get", "/healthz") == {"431": ["headers_too_large"], "503": ["database_error"]}
+    assert codes("get", "/healthz") == {"431": ["headers_too_large"]}  # liveness: never the database
+    assert codes("get", "/readyz") == {"431": ["headers_too_large"], "503": ["database_error"]}
     assert codes("post", "/api/v1/recommendations")["413"] == ["body_too_large"]
     assert codes("post", "/api/v1/analyze")["413"] == ["image_too_large"]
     assert set(doc["paths"]["/api/v1/youtube/connect"]["get"]["responses"]) == {"302", "429", "431", "503"}

@@ -56,7 +56,7 @@ def web(app: FastAPI, google: FakeGoogle) -> Iterator[TestClient]:
 
 def error_of(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}
     return body["error"]
 
 

@@ -1,6 +1,6 @@
 """The database schema: what the web service keeps about its anonymous listeners, and nothing more.
 
-Eleven tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
+Twelve tables, declared once here; the Alembic migrations in ``migrations/versions`` must match them
 (``tests/store/test_migrations.py`` compares the two):
 
 * ``listeners``: one row per listener id (the random id in the listener's signed cookie), with the
@@ -23,6 +23,8 @@ Eleven tables, declared once here; the Alembic migrations in ``migrations/versio
   (``moodtune.youtube.resolve``): each video's status and each song's search result, with reasons.
 * ``youtube_quota``: Data API units spent per Pacific day (``moodtune.youtube.quota``).
 * ``youtube_tokens``: a listener's encrypted OAuth tokens for saving playlists to their account.
+* ``service_keys``: keys every process and host of one service must share (the key that signs the
+  listener cookie, unless ``MOODTUNE_SECRET_KEY`` sets it): ``moodtune.store.keys``.
 
 Never an image: a reading keeps the probabilities the model read from a face, not the face.
 
@@ -234,3 +236,14 @@ class YouTubeToken(Base):
     scope: Mapped[str] = mapped_column(String(REASON_LENGTH), nullable=False)
     created_at: Mapped[float] = mapped_column(Double, nullable=False)
     updated_at: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class ServiceKey(Base):
+    """A key every process and host of the service shares, by name (``moodtune.store.keys``): the
+    first process to start writes it, every other reads it."""
+
+    __tablename__ = "service_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[float] = mapped_column(Double, nullable=False)

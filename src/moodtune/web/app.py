@@ -1,9 +1,9 @@
 """The FastAPI application: ``create_app(settings)``.
 
 ``/`` serves the page (``static/index.html``), ``/static/*`` its files, ``/api/v1`` the JSON API
-(``api``), ``/docs`` the OpenAPI docs, ``/healthz`` a health check and ``/metrics`` Prometheus
-metrics. Everything the app holds (``Services``) is built once here; ``moodtune serve`` runs it
-on uvicorn (``create_app`` is also the factory each worker process calls).
+(``api``), ``/docs`` the OpenAPI docs, ``/healthz`` liveness, ``/readyz`` readiness (``probes``)
+and ``/metrics`` Prometheus metrics. Everything the app holds (``Services``) is built once here;
+``moodtune serve`` runs it on uvicorn (``create_app`` is also the factory each worker process calls).
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from moodtune import __version__
-from moodtune.errors import StoreError
 from moodtune.settings import Settings, load_settings
 from moodtune.web.api import router
-from moodtune.web.errors import error_response, errors, install_error_handlers
-from moodtune.web.health import DatabaseHealth
+from moodtune.web.errors import install_error_handlers
 from moodtune.web.limits import RequestLimits
+from moodtune.web.logs import RequestIds
 from moodtune.web.metrics import ASGIApp, Message, MetricsMiddleware, Receive, Scope, Send
 from moodtune.web.openapi import install_openapi
+from moodtune.web.probes import readiness
+from moodtune.web.probes import router as probes_router
 from moodtune.web.services import Services
 from moodtune.web.youtube_routes import router as youtube_router
 
@@ -68,29 +69,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for ``settings`` (default: read from ``MOODTUNE_*`` variables)."""
     settings = settings or load_settings()
     services = Services(settings)
-    health = DatabaseHealth(services.store.ping)
+    ready = readiness(services.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        health.close()
+        ready.close()
         services.close()
 
     app = FastAPI(
         title="moodtune",
         version=__version__,
         description="Read a listener's mood from their face and play music that fits it, or lifts it. "
-        'Every error has the shape {"error": {"code", "message"}} (ErrorOut); each operation lists '
-        "the statuses it can answer with their codes, and docs/api.md says what to do about each.",
+        'Every error has the shape {"error": {"code", "message", "request_id"}} (ErrorOut); each '
+        "operation lists the statuses it can answer with their codes, and docs/api.md says what to do "
+        "about each.",
         lifespan=lifespan,
         docs_url=None,  # served below from local files: the CDN FastAPI uses is not reachable offline
         redoc_url=None,
     )
     app.state.services = services
+    app.state.readiness = ready
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(router)
     app.include_router(youtube_router)
+    app.include_router(probes_router)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -109,15 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_page.body, headers={"Content-Security-Policy": docs_policy})
 
-    @app.get(
-        "/healthz",
-        summary="Health check: the model, the catalog and the database",
-        responses=errors(StoreError),
-    )
+    @app.get("/healthz", summary="Liveness: the process is up with its model and catalog loaded")
     async def healthz() -> Any:
-        problem = await health.check()
-        if problem is not None:
-            return error_response(503, problem.code, problem.message)
+        # Never the database: a database that is away makes the service unready (/readyz), and
+        # restarting it would not bring the database back.
         return {
             "status": "ok",
             "version": __version__,
@@ -146,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RequestLimits, settings=settings)  # inside SecurityHeaders: its answers get them too
     app.add_middleware(SecurityHeaders)
+    # Outermost: every answer carries the request id, and so does every log line about it.
+    app.add_middleware(RequestIds, access=settings.log_format == "json")
     return app
 
 

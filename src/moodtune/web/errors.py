@@ -1,4 +1,5 @@
-"""One JSON error shape for every error of the service: ``{"error": {"code", "message"}}`` (``ErrorOut``).
+"""One JSON error shape for every error of the service: ``{"error": {"code", "message", "request_id"}}``
+(``ErrorOut``; ``request_id`` is ``moodtune.web.logs``'s, on every answer of the service).
 
 ``MoodtuneError`` subclasses carry their own status and code (``moodtune.errors``); FastAPI's
 validation errors become 422 ``invalid_field`` naming the field; Starlette's HTTP errors (unknown
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from moodtune.errors import MoodtuneError, Overloaded, RetryLater
+from moodtune.web.logs import request_id
 from moodtune.youtube.errors import YouTubeNotConfigured
 
 log = logging.getLogger("moodtune.web")
@@ -58,6 +60,11 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(description="stable and machine-readable; docs/api.md lists every code")
     message: str = Field(description="what was wrong and what to do", max_length=MAX_MESSAGE)
+    request_id: str | None = Field(
+        None,
+        description="the request's id, also in the X-Request-ID header and on the server's log lines "
+        "about it: quote it when reporting a problem",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -101,8 +108,12 @@ def shorten(text: str, limit: int) -> str:
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    error = {"code": code, "message": shorten(message, MAX_MESSAGE)}
+    rid = request_id()
+    if rid is not None:
+        error["request_id"] = rid
     return JSONResponse(
-        {"error": {"code": code, "message": shorten(message, MAX_MESSAGE)}},
+        {"error": error},
         status_code=status,
         headers=headers,
     )

@@ -1,7 +1,8 @@
 """The health check's view of the database, answered without waiting on the work of others.
 
-``/healthz`` is what a load balancer or an orchestrator polls to decide whether the service lives;
-it must answer in milliseconds while the service is busy, or a busy service gets restarted.
+``/readyz`` (``probes``) is what a load balancer or an orchestrator polls to decide whether to send
+the service traffic; it must answer in milliseconds while the service is busy, or a busy service
+is taken out of rotation.
 ``DatabaseHealth`` pings the database on a thread of its own (not the pool that serves the
 routes), at most once every ``max_age`` seconds, and answers from the latest result; a ping that
 has not come back after ``stuck_after`` seconds is itself the answer (the database hangs).

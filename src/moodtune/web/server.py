@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from moodtune.errors import UsageError
 from moodtune.settings import ENV_PREFIX, Settings
+from moodtune.web.logs import log_config
 from moodtune.web.tls import local_addresses, self_signed
 
 
@@ -75,5 +76,9 @@ def serve(
         # has no limit: a 50 MB cookie held the event loop for seconds); the app refuses the rest.
         http="h11",
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        # The proxy is another host or container (Caddy, an Ingress), not 127.0.0.1, uvicorn's default:
+        # its X-Forwarded-Proto makes the request https, and so the listener cookie Secure.
+        forwarded_allow_ips="*" if settings.trust_proxy else None,
         access_log=settings.log_level in ("debug", "trace"),
+        log_config=log_config(settings.log_format, settings.log_level) or uvicorn.config.LOGGING_CONFIG,
     )

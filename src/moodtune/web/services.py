@@ -34,6 +34,7 @@ from moodtune.music.taste import (
     taste_from_weights,
 )
 from moodtune.settings import Settings
+from moodtune.store.keys import COOKIE_KEY, shared_key
 from moodtune.store.repository import Store
 from moodtune.vision.classifier import EmotionReading
 from moodtune.web.analysis import AnalysisPool, Worker
@@ -103,7 +104,10 @@ class Services:
         self.moods: tuple[str, ...] = tuple(meta.moods)
         self.mood_groups: dict[str, tuple[str, ...]] = dict(meta.mood_groups)
         self.limiter = RateLimiter(settings.rate_limit)
-        self.cookie = ListenerCookie(settings.signing_key(), settings.cookie_secure)
+        # One key for every process and host on this database (moodtune.store.keys), unless set.
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+        key = secret or shared_key(self.store, COOKIE_KEY, seed=settings.signing_key())
+        self.cookie = ListenerCookie(key, settings.cookie_secure)
         self.metrics = Metrics()
         self._lock = threading.Lock()
         self._unplayable = Refreshed(self.store.unplayable_videos, UNPLAYABLE_TTL)
