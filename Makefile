@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-bench  ## model vs the fer peer (crops, photos, robust
 	$(BIN)/python benchmarks/sources_bench.py --data $(DATA)
 	$(BIN)/python benchmarks/robustness_bench.py --data $(DATA)/ferplus
 	$(BIN)/python benchmarks/engine_bench.py
+	$(BIN)/python benchmarks/keypoints_bench.py
 	$(BIN)/python benchmarks/recommend_bench.py
 	$(BIN)/python benchmarks/response_bench.py
 	$(BIN)/python benchmarks/taste_bench.py

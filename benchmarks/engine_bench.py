@@ -6,10 +6,15 @@ Measures, in one run on this machine (numbers are only comparable within a run):
 2. the peer pipeline that users of the ``fer`` package get (OpenCV Haar cascade with fer's settings
    + fer's tflite model) on the same JPEG frames, and the speed ratio;
 3. cost growth: time per frame with 1, 2, 4 and 8 faces;
-4. throughput with 1 and 2 worker processes (one thread each), and the peak RSS of a
+4. small faces (the ``auto`` detector's tiled pass): the tile of four portraits (1024x1112) and
+   group frames of 8-12 faces 40-100 px wide (640x480, 1280x720, 1280x960), built from the two
+   public-domain portraits and, where ../shared/data/taiwan-actors is present, from 40 of its
+   actors: faces found, faces that are not faces, time per frame; and a frame without a face,
+   where every pass runs;
+5. throughput with 1 and 2 worker processes (one thread each), and the peak RSS of a
    ``moodtune analyze`` process reading 50 frames.
 
-    python benchmarks/engine_bench.py [--frames 200] [--json]
+    python benchmarks/engine_bench.py [--frames 200] [--json] [--only small-faces]
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.vision.scenes
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
+ACTORS = FACES.parent / "taiwan-actors"
+GROUPS = ((640, 480, 8), (640, 480, 10), (1280, 720, 10), (1280, 960, 12))
 W, H = 640, 480
 
 
@@ -158,15 +166,68 @@ def analyze_process_rss(frames: list[bytes]) -> float:
     return int(kb.split("=")[1]) / 1024
 
 
+def small_faces(engine: Any, frames: int) -> dict[str, Any]:
+    """Faces found and time per frame on the tile of four portraits and on group frames of small
+    faces (``tests.vision.scenes``), and on a frame without a face."""
+    from tests.vision.scenes import PORTRAITS, four_portraits, group_frame, heads, matched
+
+    out: dict[str, Any] = {}
+    tile = four_portraits(FACES)
+    out["four_portraits_1024x1112"] = {
+        **timed(engine.analyze_rgb, [tile] * max(3, frames // 4), warmup=1),
+        "faces_found": len(engine.analyze_rgb(tile).faces),
+        "faces": 4,
+    }
+    crowds = {"portraits": heads([FACES / name for name in PORTRAITS])}
+    actors = sorted(ACTORS.glob("*/*.jpg"))
+    if actors:
+        pick = np.random.default_rng(0).choice(len(actors), 40, replace=False)
+        crowds["actors"] = heads([actors[i] for i in sorted(pick)])
+    for who, people in crowds.items():
+        for width, height, n in GROUPS:
+            scenes = [group_frame(width, height, n, people, seed=seed) for seed in range(frames)]
+            found = [matched(engine.detector.detect(f), boxes) for f, boxes in scenes]
+            out[f"group_{who}_{width}x{height}_{n}_faces"] = {
+                **timed(engine.analyze_rgb, [f for f, _ in scenes], warmup=1),
+                "faces_found": sum(hit for hit, _ in found),
+                "faces": n * frames,
+                "not_faces": sum(false for _, false in found),
+            }
+    blank = [
+        np.clip(np.random.default_rng(i).normal(120, 8, (H, W, 3)), 0, 255).astype(np.uint8)
+        for i in range(frames)
+    ]
+    out["no_face_640x480"] = {**timed(engine.analyze_rgb, blank, warmup=1), "faces_found": 0, "faces": 0}
+    return out
+
+
+def print_small_faces(rows: dict[str, Any]) -> None:
+    for name, r in rows.items():
+        false = f", {r['not_faces']} not faces" if "not_faces" in r else ""
+        print(
+            f"{name:40s} {r['faces_found']:3d} of {r['faces']:3d} faces found{false}; "
+            f"p50 {r['p50_ms']:7.1f} ms, p99 {r['p99_ms']:7.1f} ms per frame ({r['n']} frames)"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--only", choices=["small-faces"], help="run one part only")
     args = ap.parse_args()
     cv2.setNumThreads(1)
     from moodtune.vision.engine import Analyzer
 
     engine = Analyzer(threads=1)
+    small_frames = max(3, args.frames // 20)
+    if args.only == "small-faces":
+        rows = small_faces(engine, small_frames)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            print_small_faces(rows)
+        return
     one = frames_with_faces(1, args.frames)
     one_jpeg = [jpeg(f) for f in one]
     found = sum(len(engine.analyze_rgb(f).faces) == 1 for f in one)
@@ -189,6 +250,7 @@ def main() -> None:
         counts = [len(engine.analyze_rgb(f).faces) for f in frames]
         growth[n] = {**timed(engine.analyze_rgb, frames), "mean_faces_found": float(np.mean(counts))}
     res["faces_per_frame"] = growth
+    res["small_faces"] = small_faces(engine, small_frames)
     res["peak_rss_mb"] = analyze_process_rss(one_jpeg[:50])
     res["throughput_frames_per_s"] = {p: throughput(one_jpeg, p) for p in (1, 2)}
     if args.json:
@@ -209,6 +271,7 @@ def main() -> None:
             f"{n} faces per frame: p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
             f"{r['mean_faces_found']:.2f} found"
         )
+    print_small_faces(res["small_faces"])
     for p, fps in res["throughput_frames_per_s"].items():
         print(f"throughput, {p} process(es) x 1 thread: {fps:.0f} frames/s")
     print(f"peak RSS of a 'moodtune analyze' process over 50 frames: {res['peak_rss_mb']:.0f} MB")

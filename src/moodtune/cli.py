@@ -326,6 +326,20 @@ def _face_row(table: Table, name: str, i: int, f: Any) -> None:
     )
 
 
+def _room_row(table: Table, name: str, room: Any) -> None:
+    table.add_row(
+        name,
+        "room",
+        f"{room.faces} faces",
+        room.emotion,
+        f"{room.probabilities[room.emotion]:.2f}",
+        room.mood,
+        f"{room.valence:+.2f}",
+        f"{room.arousal:+.2f}",
+        "",
+    )
+
+
 @app.command()
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="image files, folders (recursive), or - for stdin")],
@@ -334,7 +348,8 @@ def analyze(
     detector: Annotated[
         str,
         typer.Option(
-            help="auto (blazeface, then blazeface-full if it finds none), blazeface, blazeface-full, haar"
+            help="auto (blazeface, then blazeface-full, whole and in tiles, while faces are small or "
+            "absent), blazeface, blazeface-full, haar"
         ),
     ] = "auto",
     annotate_dir: Annotated[
@@ -346,7 +361,8 @@ def analyze(
         bool, typer.Option("--flip", help="average each face with its mirror image (twice the model time)")
     ] = False,
 ) -> None:
-    """Find faces and read their emotion, mood, valence and arousal.
+    """Find faces and read their emotion, mood, valence and arousal; with several faces, a "room"
+    row pools them (weighted by face size, detection score and quality).
 
     Exit code 0 when every file was read, 1 when some failed, 2 on usage errors."""
     from rich.progress import Progress
@@ -385,6 +401,8 @@ def analyze(
                     table.add_row(name, "-", "", "no face", "", "", "", "", "")
                 for i, f in enumerate(result.faces):
                     _face_row(table, name, i, f)
+                if result.room is not None and len(result.faces) > 1:
+                    _room_row(table, name, result.room)
             if annotate_dir is not None:
                 import cv2
 

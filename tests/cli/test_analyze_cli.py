@@ -97,3 +97,18 @@ def test_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
     proc = run(str(tmp_path))
     assert proc.returncode == 2
     assert b"no images" in proc.stderr
+
+
+def test_every_face_of_the_four_portrait_tile_and_the_room(photos: Path, tmp_path: Path) -> None:
+    import cv2
+
+    from tests.vision.scenes import four_portraits
+
+    tile = tmp_path / "four.png"  # built here from the shared portraits, never kept
+    cv2.imwrite(str(tile), cv2.cvtColor(four_portraits(), cv2.COLOR_RGB2BGR))
+    obj = json.loads(run(str(tile), "--json").stdout)
+    assert len(obj["faces"]) == 4
+    assert obj["room"]["faces"] == 4 and len(obj["room"]["weights"]) == 4
+    table = run(str(tile)).stdout.decode()
+    room_rows = [line for line in table.splitlines() if "room" in line and "4 faces" in line]
+    assert len(room_rows) == 1 and obj["room"]["mood"] in room_rows[0]

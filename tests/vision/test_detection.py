@@ -21,14 +21,16 @@ from moodtune.vision.detection import (
     BlazeFaceDetector,
     Face,
     FaceDetector,
+    FallbackDetector,
     HaarDetector,
     create_detector,
 )
 from moodtune.vision.detection.face import iou_matrix
 from moodtune.vision.detection.ssd import FULL_RANGE, SHORT_RANGE, SsdSpec, generate_anchors, weighted_nms
 from tests.fixtures import FACES
+from tests.vision.scenes import PORTRAITS, Head, four_portraits, group_frame, heads, matched
 
-PHOTOS = ("astronaut.png", "grace_hopper.jpg")
+PHOTOS = PORTRAITS
 CELL = 256
 # zoom of the astronaut in each mosaic cell (top-left, top-right, bottom-left, bottom-right): the
 # largest face is not first in reading order, so "largest first" is a real reordering
@@ -220,3 +222,126 @@ def test_create_detector_names_what_it_knows() -> None:
         create_detector("blazeface", scale=2)
     with pytest.raises(UsageError, match="score_threshold"):
         BlazeFaceDetector(score_threshold=1.5)
+
+
+# --- small faces: the tile of four portraits and group frames (auto) ----------------------------
+
+
+def _people() -> list[Head]:
+    if not (Path(FACES) / PORTRAITS[0]).is_file():
+        pytest.skip(f"test photos not found at {FACES} (../shared/data/faces beside the checkout)")
+    return heads([Path(FACES) / name for name in PORTRAITS])
+
+
+@pytest.mark.data
+def test_auto_finds_all_four_faces_of_the_four_portrait_tile(detectors: dict[str, FaceDetector]) -> None:
+    _people()
+    faces = detectors["auto"].detect(four_portraits())
+    # one face in each portrait: the astronaut (94 px) top left and bottom right, Grace Hopper (200 px)
+    cells = sorted((int(f.box[0] + f.box[2] / 2) // 512, int(f.box[1] + f.box[3] / 2) // 556) for f in faces)
+    assert cells == [(0, 0), (0, 1), (1, 0), (1, 1)], faces
+    # the top-left astronaut, which the whole-image passes miss, is where the photo has her face
+    top_left = next(f for f in faces if f.box[0] < 512 and f.box[1] < 556)
+    assert iou_matrix(np.array([top_left.xyxy]), np.array([[178.0, 81.0, 272.0, 175.0]]))[0, 0] > 0.6
+
+
+@pytest.mark.data
+def test_the_top_left_face_of_the_tile_is_missed_for_its_size_not_for_the_edge() -> None:
+    # Full range reads the 1112 px tile at 192 px: the astronaut's 94 px face is 16 px there and
+    # scores 0.31 beside the larger faces; in a 384 px tile (47 px in the input) it scores 0.97.
+    _people()
+    tile = four_portraits()
+    full = BlazeFaceDetector("full", score_threshold=0.05, refine=False)
+
+    def score(image: np.ndarray) -> float:
+        found = [f for f in full.detect_raw(image) if abs(f.box[0] - 178) < 40 and abs(f.box[1] - 81) < 40]
+        return max((f.score for f in found), default=0.0)
+
+    assert score(tile) < 0.5
+    assert score(tile[:384, :384]) > 0.9
+
+
+@pytest.mark.data
+@pytest.mark.parametrize(
+    ("width", "height", "n", "seed"),
+    [
+        (640, 480, 8, 0),  # a camera frame, shoulder to shoulder
+        (640, 480, 10, 1),
+        (1280, 720, 10, 2),  # a 720p photo: faces of 40-100 px are 3-8% of its width
+    ],
+)
+def test_auto_finds_every_face_of_a_group_of_small_faces(
+    detectors: dict[str, FaceDetector], width: int, height: int, n: int, seed: int
+) -> None:
+    frame, boxes = group_frame(width, height, n, _people(), sides=(40, 100), seed=seed)
+    faces = detectors["auto"].detect(frame)
+    assert matched(faces, boxes) == (n, 0), faces
+
+
+def test_auto_reads_tiles_only_where_they_show_faces_larger() -> None:
+    auto = create_detector("auto")
+    assert isinstance(auto, FallbackDetector)
+    assert len(auto.tiles(480, 640)) == 4
+    assert len(auto.tiles(720, 1280)) == 15
+    assert all(w <= 384 and h <= 384 for _, _, w, h in auto.tiles(1112, 1024))
+    assert len(auto.tiles(300, 400)) == 4  # tiles of 250 px: each read larger than the whole at 192
+    assert auto.tiles(150, 192) == []  # already read at full size
+
+
+@pytest.mark.data
+def test_auto_pays_for_one_model_when_the_face_is_near(detectors: dict[str, FaceDetector]) -> None:
+    # A portrait whose face fills a fifth of the frame or more: short range's face, as found.
+    image = cv2.resize(read_rgb("grace_hopper.jpg"), (256, 300), interpolation=cv2.INTER_AREA)
+    near = create_detector("blazeface", refine=False).detect(image)
+    assert detectors["auto"].detect(image) == near
+
+
+class _Scripted:
+    """A stand-in for a BlazeFace model in ``FallbackDetector``: the faces it "finds" in an image of
+    a given size, and which faces short range confirms when it looks closer."""
+
+    def __init__(self, by_size: dict[tuple[int, int], list[Face]], confirms: bool = True) -> None:
+        self.by_size, self.confirms, self.looked = by_size, confirms, 0
+
+    def detect_raw(self, image: np.ndarray) -> list[Face]:
+        self.looked += 1
+        return list(self.by_size.get(image.shape[:2], []))
+
+    def refine(self, image: np.ndarray, face: Face) -> Face:
+        return face
+
+    def remeasure(self, image: np.ndarray, face: Face) -> Face | None:
+        return face if self.confirms and face.box[0] < 500 else None
+
+
+def _square(x: float, y: float, side: float, score: float = 0.9) -> Face:
+    return Face(box=(x, y, side, side), score=score, keypoints=np.full((6, 2), [x + side / 2, y + side / 2]))
+
+
+def test_auto_keeps_a_face_found_only_in_a_tile_when_short_range_confirms_it() -> None:
+    # 1280x720: no face on the whole image; the 384 px tiles each "find" one 40 px face at their
+    # centre; short range confirms those left of x=500 only
+    short = _Scripted({})
+    full = _Scripted({(384, 384): [_square(172, 172, 40)]})
+    auto = FallbackDetector(short, full)  # type: ignore[arg-type]
+    faces = auto.detect(np.zeros((720, 1280, 3), np.uint8))
+    tiles = auto.tiles(720, 1280)
+    assert full.looked == 1 + len(tiles)  # the whole image, then every tile
+    expected = sorted((x + 172, y + 172) for x, y, _, _ in tiles if x + 172 < 500)
+    assert sorted(f.box[:2] for f in faces) == expected
+
+
+def test_auto_stops_at_short_range_when_every_face_is_near() -> None:
+    short = _Scripted({(480, 640): [_square(200, 100, 200)]})  # a third of the frame
+    full = _Scripted({})
+    faces = FallbackDetector(short, full).detect(np.zeros((480, 640, 3), np.uint8))  # type: ignore[arg-type]
+    assert [f.box for f in faces] == [(200.0, 100.0, 200.0, 200.0)] and full.looked == 0
+
+
+def test_auto_reads_no_tiles_when_full_range_found_every_face_at_a_size_it_sees_well() -> None:
+    # a 100 px face in a 640 px frame: small for short range (under a fifth), but over an eighth,
+    # so full range on the whole image is trusted with it and no tile is read
+    short = _Scripted({})
+    full = _Scripted({(480, 640): [_square(300, 200, 100)]})
+    faces = FallbackDetector(short, full).detect(np.zeros((480, 640, 3), np.uint8))  # type: ignore[arg-type]
+    assert len(faces) == 1 and full.looked == 1

@@ -15,6 +15,7 @@ import moodtune.samples
 from moodtune.errors import CorruptImage, EmptyImage, ImageTooSmall, InvalidImage, UnsupportedImageFormat
 from moodtune.vision.engine import Analyzer
 from tests.fixtures import FACES
+from tests.vision.scenes import four_portraits
 
 
 def _rgb(name: str) -> np.ndarray:
@@ -149,3 +150,27 @@ def test_public_api_takes_path_bytes_array_and_pil(tmp_path: Path) -> None:
 def test_bad_input_raises_a_typed_error(engine: Analyzer, source: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         engine.analyze(source)  # type: ignore[arg-type]
+
+
+@pytest.mark.data
+def test_every_face_of_the_four_portrait_tile_is_read_and_pooled_into_the_room(engine: Analyzer) -> None:
+    _rgb("astronaut.png")  # skips without ../shared/data/faces
+    result = engine.analyze_rgb(four_portraits())
+    assert len(result.faces) == 4
+    assert sorted(f.mood for f in result.faces) == ["neutral", "neutral", "positive", "positive"]
+    room = result.to_dict()["room"]
+    assert room["faces"] == 4 and len(room["weights"]) == 4
+    # each face's share of the room, as its answer shows it: valence is their weighted mean
+    mean = sum(w * f["valence"] for w, f in zip(room["weights"], result.to_dict()["faces"], strict=True))
+    assert room["valence"] == pytest.approx(mean, abs=1e-3)
+    assert min(f.valence for f in result.faces) < room["valence"] < max(f.valence for f in result.faces)
+
+
+def test_one_face_is_its_own_room_and_no_face_no_room(engine: Analyzer) -> None:
+    crop = cv2.cvtColor(moodtune.samples.sample_faces()[0][1], cv2.COLOR_GRAY2RGB)
+    result = engine.analyze_rgb(crop, assume_face=True)
+    assert result.room is not None
+    assert (result.room.faces, result.room.mood, result.room.weights) == (1, "positive", (1.0,))
+    assert result.room.valence == pytest.approx(result.faces[0].valence)
+    blank = engine.analyze_rgb(np.full((480, 640, 3), 128, np.uint8))
+    assert blank.room is None and blank.to_dict()["room"] is None

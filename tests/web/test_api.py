@@ -149,6 +149,47 @@ def test_analyze_finds_the_face_in_a_real_portrait(client: TestClient) -> None:
     assert faces[0]["mood"] == "positive"
 
 
+def two_faces_jpeg() -> bytes:
+    """A 640x480 frame holding the two shipped sample crops (public domain): a smile and a calm face."""
+    from moodtune.samples import sample_path
+
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    frame[120:320, 60:260] = cv2.resize(cv2.imread(str(sample_path("astronaut"))), (200, 200))
+    frame[140:300, 380:540] = cv2.resize(cv2.imread(str(sample_path("grace_hopper"))), (160, 160))
+    ok, buf = cv2.imencode(".jpg", frame)
+    assert ok
+    return buf.tobytes()
+
+
+def test_analyze_pools_every_face_into_the_room(client: TestClient) -> None:
+    body = client.post("/api/v1/analyze", content=two_faces_jpeg()).json()
+    faces, room = body["faces"], body["room"]
+    assert [f["mood"] for f in faces] == ["positive", "neutral"]
+    assert room["faces"] == 2 and room["mood"] in ("negative", "neutral", "positive")
+    assert sum(room["weights"]) == pytest.approx(1, abs=1e-3)
+    for key in ("valence", "arousal"):
+        mean = sum(w * f[key] for w, f in zip(room["weights"], faces, strict=True))
+        assert room[key] == pytest.approx(mean, abs=1e-3)
+    # the page sends the room's point to play for everyone
+    r = client.post("/api/v1/recommendations", json={"valence": room["valence"], "arousal": room["arousal"]})
+    assert r.status_code == 200 and r.json()["songs"]
+
+
+def test_no_face_no_room(client: TestClient, noise_jpeg: bytes) -> None:
+    assert client.post("/api/v1/analyze", content=noise_jpeg).json()["room"] is None
+
+
+def test_the_room_pools_the_calibrated_readings_the_listener_sees(client: TestClient) -> None:
+    assert client.put("/api/v1/me/calibration", json={"probabilities": SAD_REST}).status_code == 200
+    body = client.post("/api/v1/analyze", content=two_faces_jpeg()).json()
+    faces, room = body["faces"], body["room"]
+    assert all(f["calibration"]["applied"] for f in faces)
+    raw = sum(w * f["calibration"]["raw"]["valence"] for w, f in zip(room["weights"], faces, strict=True))
+    calibrated = sum(w * f["valence"] for w, f in zip(room["weights"], faces, strict=True))
+    assert room["valence"] == pytest.approx(calibrated, abs=1e-3)
+    assert abs(calibrated - raw) > 0.01  # the baseline moved the faces, and the room with them
+
+
 @pytest.mark.parametrize(
     ("body", "headers", "status", "code"),
     [

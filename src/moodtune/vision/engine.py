@@ -7,6 +7,8 @@ quality flags out.
           -> align each face to the training crop (eyes level and placed as in FER crops)
           -> one batched classifier call for all faces
           -> valence / arousal from the probabilities (``moodtune.moodspace``)
+          -> the room: every face pooled, weighted by size, detection score and quality
+             (``moodtune.vision.room``)
 
 Orientation: EXIF orientation is applied on load (phones store it there). No other rotations are
 tried: cameras send upright frames, and a face turned by a quarter turn without a tag is still
@@ -32,6 +34,7 @@ from moodtune.vision.classifier import EmotionClassifier, EmotionReading
 from moodtune.vision.detection import Face, FaceDetector, create_detector
 from moodtune.vision.image_io import ImageSource, load_image
 from moodtune.vision.quality import FaceQuality, QualityThresholds, assess
+from moodtune.vision.room import RoomFace, RoomReading, room_reading
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,19 @@ class FaceReading:
     def mood(self) -> str:
         return self.reading.mood
 
+    def room_face(self) -> RoomFace:
+        """What the room's reading needs of this face."""
+        q = self.quality
+        return RoomFace(
+            side=q.size,
+            score=self.face.score,
+            valence=self.valence,
+            arousal=self.arousal,
+            probabilities=self.reading.probabilities,
+            mood_probabilities=self.reading.mood_probabilities,
+            flags=int(q.too_dark) + int(q.blurred) + int(q.turned_away),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         face = self.face.to_dict()
         return {
@@ -67,16 +83,19 @@ class FaceReading:
 
 @dataclass(frozen=True)
 class ImageAnalysis:
-    """Every face found in one image (largest first); none is a normal result."""
+    """Every face found in one image (largest first); none is a normal result. ``room`` pools them
+    all into one reading (``moodtune.vision.room``); ``None`` when there is no face."""
 
     width: int
     height: int
     faces: list[FaceReading] = field(default_factory=list)
+    room: RoomReading | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "image": {"width": self.width, "height": self.height},
             "faces": [f.to_dict() for f in self.faces],
+            "room": None if self.room is None else self.room.to_dict(),
         }
 
 
@@ -132,9 +151,11 @@ class Analyzer:
         located = self.locate(rgb, detector=detector)
         if not located.faces:
             return ImageAnalysis(width=w, height=h)
-        return ImageAnalysis(
-            width=w, height=h, faces=self._read(located.faces, located.crops, located.qualities)
-        )
+        return self._analysis(w, h, self._read(located.faces, located.crops, located.qualities))
+
+    def _analysis(self, width: int, height: int, faces: list[FaceReading]) -> ImageAnalysis:
+        room = room_reading([f.room_face() for f in faces], self.meta.input_size)
+        return ImageAnalysis(width=width, height=height, faces=faces, room=room)
 
     def locate(
         self, rgb: np.ndarray, detector: FaceDetector | None = None, size: int | None = None
@@ -169,9 +190,7 @@ class Analyzer:
         kps = np.asarray(template) + np.asarray([x0, y0])
         face = Face(box=(x0, y0, side, side), score=1.0, keypoints=kps)
         crop = fit_square(gray, self.meta.input_size)[None]
-        return ImageAnalysis(
-            width=w, height=h, faces=self._read([face], crop, [assess(gray, face, self.thresholds)])
-        )
+        return self._analysis(w, h, self._read([face], crop, [assess(gray, face, self.thresholds)]))
 
     def _read(self, faces: list[Face], crops: np.ndarray, qualities: list[FaceQuality]) -> list[FaceReading]:
         probs = self.classifier.predict_proba(crops)

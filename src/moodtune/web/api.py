@@ -34,6 +34,7 @@ from moodtune.store.repository import ListenerState, StoredReading
 from moodtune.vision.calibration import calibrate, check_distribution
 from moodtune.vision.engine import ImageAnalysis
 from moodtune.vision.image_io import load_image
+from moodtune.vision.room import RoomFace, room_reading
 from moodtune.web.analysis import Worker
 from moodtune.web.errors import errors
 from moodtune.web.schemas import (
@@ -211,6 +212,9 @@ async def analyze(
     enabled = bool(state and state.calibration_enabled)
     baseline = state.calibration if state is not None and enabled else None
     _calibrated(svc, out["faces"], baseline)
+    if baseline is not None and out["faces"]:  # the room pools the readings the listener is shown
+        room = room_reading([RoomFace.from_dict(f) for f in out["faces"]], svc.classifier.meta.input_size)
+        out["room"] = None if room is None else room.to_dict()
     for face in out["faces"]:
         svc.metrics.faces.labels(face["mood"]).inc()
     out["calibration"] = {

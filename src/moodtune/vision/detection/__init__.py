@@ -2,8 +2,10 @@
 
 One interface (``FaceDetector``), two implementations: MediaPipe's BlazeFace (short and full range,
 on OpenCV's DNN) and OpenCV's Haar cascade (the original service's fallback); ``auto`` (the default)
-asks short range first and full range when it finds nothing. Pick one by name with
-``create_detector``; ``tests/vision/test_detection.py`` holds the contract all of them pass.
+asks short range first, then full range on the whole image and in tiles while the faces are small or
+absent (``fallback``). BlazeFace re-measures the keypoints of a face short range did not see large
+(``refine``). Pick one by name with ``create_detector``; ``tests/vision/test_detection.py`` holds the
+contract all of them pass.
 """
 
 from __future__ import annotations

@@ -28,7 +28,14 @@ import cv2
 import numpy as np
 
 from moodtune.errors import ModelError, UsageError
-from moodtune.vision.detection.face import Face, check_image, check_settings, finish
+from moodtune.vision.detection.face import (
+    SMALL_FACE_FRACTION,
+    Face,
+    check_image,
+    check_settings,
+    finish,
+)
+from moodtune.vision.detection.refine import crop_window, pick_match, refine_window
 from moodtune.vision.detection.ssd import (
     FULL_RANGE,
     SHORT_RANGE,
@@ -37,6 +44,7 @@ from moodtune.vision.detection.ssd import (
     generate_anchors,
     weighted_nms,
 )
+from moodtune.vision.detection.tiles import shift_face
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,10 @@ class BlazeFaceDetector:
     """Load once, call many times: ``detect(rgb)`` -> faces, largest first.
 
     ``score_threshold`` 0.5 and ``iou_threshold`` 0.3 are MediaPipe's face detection defaults;
-    ``min_face`` drops faces whose shorter side is under that many pixels of the input image."""
+    ``min_face`` drops faces whose shorter side is under that many pixels of the input image.
+    With ``refine`` (the default) the keypoints of a face that short range did not see large are
+    measured again by short range (``refine``): every face found by full range, and those short range
+    found under ``SMALL_FACE_FRACTION`` of the image's longer side."""
 
     def __init__(
         self,
@@ -69,11 +80,13 @@ class BlazeFaceDetector:
         score_threshold: float = 0.5,
         iou_threshold: float = 0.3,
         min_face: float = 24,
+        refine: bool = True,
     ) -> None:
         if model not in BLAZEFACE_MODELS:
             raise UsageError(f"model must be one of {', '.join(BLAZEFACE_MODELS)}, but got {model!r}")
         check_settings(min_face, score_threshold, iou_threshold)
         self.model = BLAZEFACE_MODELS[model]
+        self.range = model
         self.name = self.model.name
         self.score_threshold = score_threshold
         self.iou_threshold = iou_threshold
@@ -93,6 +106,13 @@ class BlazeFaceDetector:
         self._net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
         self._outputs = list(self._net.getUnconnectedOutLayersNames())
         self._boxes_at, self._scores_at = self._locate_outputs(path)
+        self._refiner: BlazeFaceDetector | None = None
+        if refine:
+            self._refiner = (
+                BlazeFaceDetector("short", score_threshold, iou_threshold, min_face=0, refine=False)
+                if model == "full"
+                else self
+            )
 
     def _locate_outputs(self, path: Path) -> tuple[int, int]:
         """Run once on a blank input to find which output holds boxes and which scores (their layer
@@ -125,6 +145,34 @@ class BlazeFaceDetector:
         return canvas, new_w / w, new_h / h, off_x, off_y
 
     def detect(self, image: np.ndarray) -> list[Face]:
+        faces = self.detect_raw(image)
+        if self._refiner is not None:
+            limit = SMALL_FACE_FRACTION * max(image.shape[:2])
+            refiner = self._refiner
+            faces = [
+                refiner.refine(image, f) if self.range == "full" or min(f.box[2:]) < limit else f
+                for f in faces
+            ]
+        return finish(faces, self.min_face)
+
+    def refine(self, image: np.ndarray, face: Face) -> Face:
+        """``face`` with its keypoints measured again (``remeasure``), or as it was when this model
+        does not find it there."""
+        return self.remeasure(image, face) or face
+
+    def remeasure(self, image: np.ndarray, face: Face) -> Face | None:
+        """``face`` of ``image`` with its keypoints measured again on a window where it fills 40%
+        (``refine.WINDOW``): those this model finds there, box and score unchanged; ``None`` when it
+        finds no face there that overlaps ``face``. Meant for short range, whose keypoints the crop
+        geometry of the emotion model was measured with (``moodtune.vision.detection.refine``)."""
+        x, y, side = refine_window(face)
+        found = [shift_face(f, x, y) for f in self.detect_raw(crop_window(check_image(image), x, y, side))]
+        match = pick_match(face, found)
+        return None if match is None else Face(box=face.box, score=face.score, keypoints=match.keypoints)
+
+    def detect_raw(self, image: np.ndarray) -> list[Face]:
+        """Every face this model finds in one look at ``image``, in no order and without the
+        ``min_face`` floor or refinement."""
         image = check_image(image)
         canvas, sx, sy, off_x, off_y = self._letterbox(image)
         blob = cv2.dnn.blobFromImage(canvas, scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5))
@@ -140,8 +188,7 @@ class BlazeFaceDetector:
         offset = np.array([off_x, off_y])
         corners = (xyxy.reshape(-1, 2, 2) * size - offset) / scale
         points = (kps * size - offset) / scale
-        faces = [
+        return [
             Face(box=(x0, y0, x1 - x0, y1 - y0), score=float(s), keypoints=p)
             for (x0, y0, x1, y1), p, s in zip(corners.reshape(-1, 4), points, scores, strict=True)
         ]
-        return finish(faces, self.min_face)
