@@ -8,6 +8,7 @@ import time
 
 from moodtune.errors import StoreError
 from moodtune.web.health import DatabaseHealth
+from tests.asyncio_run import run as run_to_end
 
 
 def test_the_first_check_waits_for_a_ping_then_checks_answer_at_once_while_the_next_ping_runs() -> None:
@@ -37,7 +38,7 @@ def test_the_first_check_waits_for_a_ping_then_checks_answer_at_once_while_the_n
         return took
 
     try:
-        took = asyncio.run(run())
+        took = run_to_end(run())
     finally:
         health.close()
     assert max(took) < 0.05
@@ -50,7 +51,7 @@ def test_a_failing_database_is_reported_with_its_error() -> None:
 
     health = DatabaseHealth(ping, max_age=0.0)
     try:
-        problem = asyncio.run(health.check())
+        problem = run_to_end(health.check())
     finally:
         health.close()
     assert isinstance(problem, StoreError) and "unable to open" in problem.message
@@ -61,7 +62,7 @@ def test_a_ping_that_never_returns_is_itself_the_answer() -> None:
     health = DatabaseHealth(lambda: hang.wait(5) and None, max_age=0.0, stuck_after=0.2)
     try:
         started = time.monotonic()
-        problem = asyncio.run(health.check())
+        problem = run_to_end(health.check())
         assert time.monotonic() - started < 1.0
         assert problem is not None and problem.code == "database_error" and "not answered" in problem.message
     finally:

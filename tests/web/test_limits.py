@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from moodtune.settings import Settings
 from moodtune.web import api
 from moodtune.web.limits import RequestLimits
+from tests.asyncio_run import run as run_to_end
 from tests.web.test_api import error_of
 
 
@@ -93,7 +94,7 @@ def test_a_body_that_stops_arriving_gets_408_and_the_app_hears_the_client_left(t
     async def run() -> None:
         await asyncio.wait_for(middleware(scope, receive, send), 5)
 
-    asyncio.run(run())
+    run_to_end(run())
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 408
     body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
     assert body["error"]["code"] == "body_timeout"
@@ -142,7 +143,7 @@ def test_bodies_arriving_at_once_share_one_memory_budget(tmp_path: Any) -> None:
         await waiting
         return first, second
 
-    first, second = asyncio.run(run())
+    first, second = run_to_end(run())
     assert second[0]["status"] == 503
     assert json.loads(second[1]["body"])["error"]["code"] == "overloaded"
     assert first[0]["status"] == 200  # the upload already in goes on
