@@ -198,8 +198,8 @@ def pack(
     ] = None,
 ) -> None:
     """Pack FER+ (pixels, votes, FER2013 labels) into one .npz, for a machine without ../shared
-    (a lent GPU): train there with `--data .pack/ferplus.npz`. Never commit the pack. For the
-    device tool (64 MiB beside the repository): `--splits train,valid --train-jpeg 85`
+    (a GPU machine): train there with `--data .pack/ferplus.npz`. Never commit the pack. For a
+    small upload beside the repository: `--splits train,valid --train-jpeg 85`
     (scripts/gpu-prepare.sh)."""
 
     def go() -> None:
